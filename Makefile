@@ -1,0 +1,50 @@
+# Two commands: `make run` opens the app, `make test` runs the checks. Both set up everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+QT_ENV := QT_QPA_PLATFORM=offscreen
+
+# Debian packages the app needs at run time (Qt's GL, fonts, xcb platform plugin) and for tests.
+RUNTIME_DEBS := libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
+	libglib2.0-0 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+	libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 \
+	libxcb-xkb1 libx11-xcb1
+BENCH_DEBS := libvips-tools
+
+.PHONY: run test lint typecheck pytest bench system-deps bench-deps emulator clean
+
+$(STAMP): pyproject.toml | system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+system-deps:
+	@packaging/ensure-debs.sh $(RUNTIME_DEBS)
+
+bench-deps:
+	@packaging/ensure-debs.sh $(BENCH_DEBS)
+
+run: $(STAMP)
+	$(BIN)/gallery-desktop $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(QT_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: $(STAMP) bench-deps
+	$(BIN)/python benchmarks/bench_import.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_rescan.py $(BENCH_ARGS_RESCAN)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build src/*.egg-info

@@ -1,0 +1,1 @@
+"""The SQLite catalogue: tables, connection discipline, and operations as units of work."""

@@ -1,0 +1,86 @@
+"""Media rows as the CLI and the views see them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.models import Gallery, Media
+from gallery_desktop.media.thumbnails import ThumbnailCache, ThumbSize
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    id: int
+    gallery_id: int
+    gallery: str
+    path: str
+    kind: str
+    format: str | None
+    state: str
+    error: str | None
+    width: int | None
+    height: int | None
+    orientation: int | None
+    taken_at: str | None
+    camera: str | None
+    lens: str | None
+    duration: float | None
+    content_hash: str | None
+    size_bytes: int
+    rating: int
+    pick: str | None
+    label: str | None
+    thumbnail: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def list_media(
+    catalog: Catalog, collection_id: int, cache: ThumbnailCache | None = None
+) -> list[MediaRecord]:
+    """Every media row of a collection, in gallery order, then capture time, then path."""
+    with catalog.read() as session:
+        rows = session.execute(
+            select(Media, Gallery.name)
+            .join(Gallery, Gallery.id == Media.gallery_id)
+            .where(Media.collection_id == collection_id)
+            .order_by(Gallery.position, Media.taken_at, Media.path)
+        ).all()
+    out = []
+    for m, gallery_name in rows:
+        thumb = None
+        if cache is not None and m.content_hash and m.thumb_state == "ok":
+            p = cache.path_for(m.content_hash, ThumbSize.GRID)
+            thumb = str(p) if p.is_file() else None
+        assert m.id is not None
+        out.append(
+            MediaRecord(
+                id=m.id,
+                gallery_id=m.gallery_id,
+                gallery=gallery_name,
+                path=m.path,
+                kind=m.kind,
+                format=m.format,
+                state=m.state,
+                error=m.error,
+                width=m.width,
+                height=m.height,
+                orientation=m.orientation,
+                taken_at=m.taken_at,
+                camera=m.camera,
+                lens=m.lens,
+                duration=m.duration,
+                content_hash=m.content_hash,
+                size_bytes=m.size_bytes,
+                rating=m.rating,
+                pick=m.pick,
+                label=m.label,
+                thumbnail=thumb,
+            )
+        )
+    return out

@@ -1,0 +1,249 @@
+"""Headless commands over the same services the GUI uses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from gallery_desktop import __version__
+from gallery_desktop.catalog.check import check_catalog
+from gallery_desktop.catalog.collections import find_collection, list_collections
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.media import list_media
+from gallery_desktop.errors import BadInputError, UserFacingError
+from gallery_desktop.ingest.importer import (
+    ImportProgress,
+    ImportSummary,
+    import_folder,
+    rescan_collection,
+)
+from gallery_desktop.ingest.parallel import CancelToken
+from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.paths import AppPaths
+
+COMMANDS = ("import", "rescan", "collections", "media", "check")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gallery-desktop",
+        description="Offline gallery manager for photographers. With no command, opens the app.",
+    )
+    p.add_argument("--home", metavar="DIR", help="keep catalogue, cache and logs in DIR")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    p.add_argument("--version", action="version", version=f"gallery-desktop {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = sub.add_parser("import", help="import shoot folders (again: re-scan them)")
+    imp.add_argument("paths", nargs="+", metavar="PATH", help="shoot folder(s)")
+    imp.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    imp.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+
+    rescan = sub.add_parser("rescan", help="re-scan one collection's folder, or all of them")
+    rescan.add_argument("collection", nargs="?", metavar="COLLECTION", help="id or name")
+    rescan.add_argument("--json", action="store_true", help="print the summaries as JSON")
+
+    cols = sub.add_parser("collections", help="list collections")
+    cols.add_argument("--json", action="store_true", help="print as a JSON array")
+
+    media = sub.add_parser("media", help="list a collection's photos and videos")
+    media.add_argument("collection", metavar="COLLECTION", help="id or name")
+    media.add_argument("--json", action="store_true", help="print as a JSON array")
+
+    sub.add_parser("check", help="check the catalogue file and compare it with the disk")
+    return p
+
+
+class ProgressBar:
+    """A one-line progress display on a terminal; silent when output is not a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, p: ImportProgress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if p.phase not in ("done",) and now - self._last < 0.1 and p.done != p.total:
+            return
+        self._last = now
+        if p.phase == "done":
+            self.stream.write("\r\x1b[K")
+        else:
+            width = 30
+            filled = int(width * p.done / p.total) if p.total else 0
+            bar = "█" * filled + "·" * (width - filled)
+            name = (p.current or "")[-40:]
+            errs = f"  {p.errors} errors" if p.errors else ""
+            self.stream.write(
+                f"\r\x1b[K{p.phase:<10} {bar} {p.done}/{p.total}{errs}  {name}"
+            )
+        self.stream.flush()
+
+
+def _print_summary(s: ImportSummary, out: TextIO) -> None:
+    head = "cancelled" if s.cancelled else "imported"
+    out.write(
+        f"{head} {s.collection!r} (collection {s.collection_id}) from {s.folder}: "
+        f"{s.files} media files, {s.new} new, {s.changed} changed, {s.moved} moved, "
+        f"{s.missing} missing, {s.unchanged} unchanged, {s.errors} with errors, "
+        f"{s.thumbnails} thumbnails, {s.skipped} other files skipped ({s.seconds:.1f} s)\n"
+    )
+    for path, err in s.error_files[:20]:
+        out.write(f"  error: {path}: {err}\n")
+    if len(s.error_files) > 20:
+        out.write(f"  … and {len(s.error_files) - 20} more (see `media --json`)\n")
+
+
+def _dump(data: Any, out: TextIO) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def run_command(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: TextIO) -> int:
+    catalog = Catalog(paths.catalog_file, backup_dir=paths.backup_dir)
+    cache = ThumbnailCache(paths.thumbnail_dir)
+    try:
+        if args.command == "import":
+            return _import(args, catalog, cache, out, err)
+        if args.command == "rescan":
+            return _rescan(args, catalog, cache, out, err)
+        if args.command == "collections":
+            return _collections(args, catalog, out)
+        if args.command == "media":
+            with catalog.read() as session:
+                cid = find_collection(session, args.collection).id
+            assert cid is not None
+            records = list_media(catalog, cid, cache)
+            if args.json:
+                _dump([r.as_dict() for r in records], out)
+            else:
+                for r in records:
+                    size = f"{r.width}×{r.height}" if r.width else "-"
+                    stars = "★" * r.rating
+                    out.write(
+                        f"{r.id:>7}  {r.state:<7} {r.kind:<5} {size:>11}  "
+                        f"{r.taken_at or '-':<19}  {r.gallery}/{r.path} {stars}"
+                        f"{'  (' + r.error + ')' if r.error else ''}\n"
+                    )
+            return 0
+        if args.command == "check":
+            return _check(catalog, out)
+        raise AssertionError(args.command)
+    finally:
+        catalog.close()
+
+
+def _import(
+    args: argparse.Namespace, catalog: Catalog, cache: ThumbnailCache, out: TextIO, err: TextIO
+) -> int:
+    for p in args.paths:  # refuse bad arguments before any work is done
+        expanded = os.path.expanduser(p)
+        if not os.path.isdir(expanded):
+            what = "not a folder" if os.path.exists(expanded) else "folder not found"
+            raise BadInputError(f"{what}: {p}")
+    summaries = []
+    cancel = CancelToken()
+    bar = ProgressBar(err)
+    try:
+        for p in args.paths:
+            s = import_folder(catalog, cache, p, progress=bar, cancel=cancel, workers=args.workers)
+            summaries.append(s)
+            if not args.json:
+                _print_summary(s, out)
+    except KeyboardInterrupt:
+        err.write("\ninterrupted: what was imported so far is kept; run it again to finish\n")
+        return 130
+    if args.json:
+        _dump([s.as_dict() for s in summaries], out)
+    return 0
+
+
+def _rescan(
+    args: argparse.Namespace, catalog: Catalog, cache: ThumbnailCache, out: TextIO, err: TextIO
+) -> int:
+    if args.collection:
+        with catalog.read() as session:
+            found = find_collection(session, args.collection).id
+        assert found is not None
+        ids = [found]
+    else:
+        ids = [c.id for c in list_collections(catalog) if c.folder]
+    summaries = []
+    failed = 0
+    for cid in ids:
+        try:
+            s = rescan_collection(catalog, cache, cid, progress=ProgressBar(err))
+        except BadInputError as exc:
+            if args.collection:
+                raise
+            err.write(f"gallery-desktop: skipped: {exc}\n")
+            failed += 1
+            continue
+        summaries.append(s)
+        if not args.json:
+            _print_summary(s, out)
+    if args.json:
+        _dump([s.as_dict() for s in summaries], out)
+    return 1 if failed and not summaries else 0
+
+
+def _collections(args: argparse.Namespace, catalog: Catalog, out: TextIO) -> int:
+    rows = list_collections(catalog)
+    if args.json:
+        _dump([r.__dict__ for r in rows], out)
+        return 0
+    if not rows:
+        out.write("no collections yet: `gallery-desktop import FOLDER` makes one\n")
+    for r in rows:
+        extra = "".join(
+            f", {n} {what}" for n, what in ((r.missing, "missing"), (r.errors, "errors")) if n
+        )
+        out.write(
+            f"{r.id:>5}  {r.name}  ({r.galleries} galleries, {r.photos} photos, "
+            f"{r.videos} videos{extra})  {r.folder or ''}\n"
+        )
+    return 0
+
+
+def _check(catalog: Catalog, out: TextIO) -> int:
+    rep = check_catalog(catalog)
+    out.write(f"catalogue file: {'ok' if rep.catalogue_ok else 'DAMAGED'}\n")
+    for line in rep.integrity + rep.foreign_keys:
+        out.write(f"  {line}\n")
+    out.write(f"media checked against disk: {rep.media_checked}\n")
+    for title, items in (
+        ("collection folders not found", rep.folders_missing),
+        ("catalogued but not on disk (run rescan)", rep.not_on_disk),
+        ("changed on disk since the last scan (run rescan)", rep.changed_on_disk),
+        ("marked missing but back on disk (run rescan)", rep.back_on_disk),
+    ):
+        if items:
+            out.write(f"{title}: {len(items)}\n")
+            for item in items[:20]:
+                out.write(f"  {item}\n")
+    if rep.catalogue_ok and rep.in_step_with_disk:
+        out.write("everything is in order\n")
+    return 0 if rep.catalogue_ok and rep.in_step_with_disk else 1
+
+
+def main_cli(argv: Sequence[str], paths_for: Any, out: TextIO = sys.stdout,
+             err: TextIO = sys.stderr) -> int:
+    """Parse and run a command; returns the exit code. `paths_for(home)` gives AppPaths."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return -1  # no command: the caller opens the GUI
+    paths: AppPaths = paths_for(args.home).ensure()
+    try:
+        return run_command(args, paths, out, err)
+    except UserFacingError as exc:
+        err.write(f"gallery-desktop: error: {exc}\n")
+        return 2 if isinstance(exc, BadInputError) else 1

@@ -1,0 +1,23 @@
+"""Error types: problems in the user's environment versus bugs in ours."""
+
+from __future__ import annotations
+
+
+class UserFacingError(Exception):
+    """Something in the environment or the input is wrong; the message tells the user what.
+
+    These are shown as a friendly message (CLI: one line on stderr, GUI: a message box),
+    never as a crash report.
+    """
+
+
+class BadInputError(UserFacingError):
+    """The user asked for something that cannot be done with what they gave (a path, a name)."""
+
+
+class CatalogError(UserFacingError):
+    """The catalogue file cannot be used as it is (newer schema, not a catalogue, locked)."""
+
+
+class ImportCancelled(Exception):  # noqa: N818 - reads better at the call site than ...Error
+    """The user cancelled an import; what was catalogued so far stays consistent."""

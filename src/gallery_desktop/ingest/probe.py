@@ -1,0 +1,168 @@
+"""One file → the facts the catalogue keeps about it, or a readable reason it has none.
+
+Probing is cheap (headers, EXIF, the embedded preview); full decoding for thumbnails happens
+later, in `gallery_desktop.media.thumbnails`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import IO, Final
+
+import xxhash
+
+from gallery_desktop.ingest import rawmeta
+from gallery_desktop.ingest.exif import ExifFacts, camera_name, parse_capture_time
+from gallery_desktop.ingest.filetypes import UNSUPPORTED_EXTENSIONS, FileClass, extension, sniff
+from gallery_desktop.media.decode import DecodeError, explain, open_image
+from gallery_desktop.media.thumbnails import ThumbSize, encode_jpeg, oriented_jpeg
+from gallery_desktop.media.video import VideoError, probe_video
+
+log = logging.getLogger(__name__)
+
+# Photos up to this size are read into memory once (hash + decode from the same bytes);
+# bigger files are hashed in chunks and decoded from disk.
+READ_WHOLE_LIMIT: Final = 512 * 1024**2
+CHUNK: Final = 4 * 1024**2
+
+
+@dataclass
+class ProbeResult:
+    """What was learned about one file. `error` set means the file is catalogued as `error`."""
+
+    kind: str
+    size_bytes: int
+    mtime_ns: int
+    content_hash: str | None = None
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    orientation: int | None = None
+    taken_at: str | None = None
+    camera: str | None = None
+    lens: str | None = None
+    duration: float | None = None
+    error: str | None = None
+    # Ready-made JPEGs for the thumbnail cache: the camera's preview (shown at once), and for
+    # videos and raw files the grid thumbnail itself (no second pass needed).
+    thumbnails: dict[ThumbSize, bytes] = field(default_factory=dict)
+    needs_render: bool = False
+
+
+def hash_bytes(data: bytes) -> str:
+    return xxhash.xxh3_128_hexdigest(data)
+
+
+def hash_file(path: bytes | str) -> str:
+    h = xxhash.xxh3_128()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def probe_file(path: bytes, file_class: FileClass, size: int, mtime_ns: int) -> ProbeResult:
+    """Never raises for bad content: every failure becomes `error` on the result."""
+    result = ProbeResult(kind="photo", size_bytes=size, mtime_ns=mtime_ns)
+    try:
+        if size == 0:
+            result.error = "empty file (0 bytes): the copy failed or the card was damaged"
+            return result
+        if file_class is FileClass.UNSUPPORTED:
+            result.content_hash = hash_file(path)
+            ext = extension(os.path.basename(path))
+            result.format = ext.lstrip(".").upper()
+            result.error = f"unsupported file type: {UNSUPPORTED_EXTENSIONS.get(ext, ext)}"
+            return result
+        with open(path, "rb") as f:
+            head = f.read(64)
+        file_class = sniff(head) or file_class
+        if file_class is FileClass.VIDEO:
+            _probe_video(path, result)
+        elif file_class is FileClass.RAW:
+            _probe_raw(path, result)
+        else:
+            _probe_photo(path, result)
+    except PermissionError:
+        result.error = "permission denied: the file cannot be read"
+    except OSError as exc:
+        result.error = f"cannot read the file ({exc.strerror or exc})"
+    except MemoryError:
+        result.error = "not enough memory to read this file"
+    except Exception as exc:  # a parser bug must cost one file, not the import
+        log.exception("unexpected failure probing %r", path)
+        result.error = explain(exc)
+    return result
+
+
+def _probe_photo(path: bytes, result: ProbeResult) -> None:
+    source: bytes | IO[bytes]
+    if result.size_bytes <= READ_WHOLE_LIMIT:
+        with open(path, "rb") as f:
+            source = f.read()
+        result.content_hash = hash_bytes(source)
+    else:
+        result.content_hash = hash_file(path)
+        source = open(path, "rb")  # noqa: SIM115 - the image owns and closes it
+    try:
+        opened = open_image(source)
+    except DecodeError as exc:
+        result.error = str(exc)
+        return
+    im = opened.image
+    result.format = opened.format
+    result.width, result.height = opened.width, opened.height
+    result.orientation = opened.orientation
+    facts = ExifFacts(im)
+    result.taken_at = facts.taken_at()
+    result.camera = facts.camera()
+    result.lens = facts.lens()
+    embedded = facts.embedded_thumbnail()
+    if embedded:
+        try:
+            result.thumbnails[ThumbSize.EMBEDDED] = oriented_jpeg(embedded, opened.orientation)
+        except DecodeError:
+            log.info("unusable embedded thumbnail in %r", path)
+    result.needs_render = True
+
+
+def _probe_video(path: bytes, result: ProbeResult) -> None:
+    result.kind = "video"
+    result.content_hash = hash_file(path)
+    result.format = extension(os.path.basename(path)).lstrip(".").upper() or "VIDEO"
+    try:
+        facts = probe_video(os.fsdecode(path), int(ThumbSize.GRID))
+    except VideoError as exc:
+        result.error = str(exc)
+        return
+    result.width, result.height, result.duration = facts.width, facts.height, facts.duration
+    if facts.frame is not None:
+        jpeg = encode_jpeg(facts.frame)
+        result.thumbnails[ThumbSize.GRID] = jpeg
+        result.thumbnails[ThumbSize.EMBEDDED] = jpeg
+    else:
+        log.info("no thumbnail for video %r: %s", path, facts.frame_error)
+
+
+def _probe_raw(path: bytes, result: ProbeResult) -> None:
+    result.content_hash = hash_file(path)
+    result.format = extension(os.path.basename(path)).lstrip(".").upper()
+    try:
+        meta = rawmeta.read_raw_metadata(path)
+    except rawmeta.RawMetadataError as exc:
+        result.error = f"cannot read this raw file: {exc}"
+        return
+    result.width, result.height = meta.width, meta.height
+    result.orientation = meta.orientation or 1
+    result.taken_at = parse_capture_time(meta.taken_at)
+    result.camera = camera_name(meta.make, meta.model)
+    result.lens = meta.lens
+    if meta.preview:
+        try:
+            grid = oriented_jpeg(meta.preview, result.orientation, int(ThumbSize.GRID))
+            result.thumbnails[ThumbSize.GRID] = grid
+            result.thumbnails[ThumbSize.EMBEDDED] = grid
+        except DecodeError as exc:
+            log.info("unusable raw preview in %r: %s", path, exc)

@@ -1,0 +1,78 @@
+"""Walking a shoot folder: every media file with its size and modification time."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+from gallery_desktop.ingest.filetypes import FileClass, classify_name, is_hidden_or_system
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    rel_path: bytes  # relative to the collection folder, '/'-separated, raw bytes
+    file_class: FileClass
+    size: int
+    mtime_ns: int
+
+    @property
+    def gallery_folder(self) -> bytes:
+        """First-level folder the file belongs to; b'' for files at the root."""
+        head, sep, _rest = self.rel_path.partition(b"/")
+        return head if sep else b""
+
+
+@dataclass
+class ScanReport:
+    entries: list[FileEntry]
+    skipped: int  # files that are not media (sidecars, documents, system files)
+    unreadable_dirs: list[bytes]
+
+
+def scan_tree(root: bytes) -> ScanReport:
+    """All media files under `root`. Hidden folders and symlinked folders are not entered."""
+    entries: list[FileEntry] = []
+    skipped = 0
+    unreadable: list[bytes] = []
+    stack: list[bytes] = [b""]
+    while stack:
+        rel_dir = stack.pop()
+        abs_dir = os.path.join(root, rel_dir) if rel_dir else root
+        try:
+            it = os.scandir(abs_dir)
+        except OSError as exc:
+            log.warning("cannot read folder %r: %s", abs_dir, exc)
+            unreadable.append(rel_dir)
+            continue
+        with it:
+            for entry in it:
+                name = entry.name
+                rel = rel_dir + b"/" + name if rel_dir else name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not is_hidden_or_system(name):
+                            stack.append(rel)
+                        continue
+                    cls = classify_name(name)
+                    if cls is FileClass.IGNORED:
+                        skipped += 1
+                        continue
+                    if not entry.is_file():
+                        continue  # broken links, sockets, devices
+                    st = entry.stat()
+                except OSError as exc:
+                    log.warning("cannot stat %r: %s", rel, exc)
+                    continue
+                entries.append(FileEntry(rel, cls, st.st_size, st.st_mtime_ns))
+    return ScanReport(entries, skipped, unreadable)
+
+
+def iter_chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,1 @@
+"""Pixels: safe decoding, thumbnails and previews (and later watermarks and export)."""
