@@ -34,6 +34,36 @@ class CollectionSummary:
     status: str
 
 
+@dataclass(frozen=True)
+class GallerySummary:
+    id: int
+    collection_id: int
+    name: str
+    media: int
+    position: int
+
+
+def list_galleries(catalog: Catalog, collection_id: int) -> list[GallerySummary]:
+    with catalog.read() as session:
+        counts = dict(
+            session.exec(
+                select(Media.gallery_id, func.count())
+                .where(Media.collection_id == collection_id)
+                .group_by(Media.gallery_id)
+            ).all()
+        )
+        rows = session.exec(
+            select(Gallery)
+            .where(Gallery.collection_id == collection_id, col(Gallery.deleted_at).is_(None))
+            .order_by(Gallery.position, Gallery.name)
+        ).scalars()
+        return [
+            GallerySummary(g.id, collection_id, g.name, int(counts.get(g.id, 0)), g.position)
+            for g in rows
+            if g.id is not None
+        ]
+
+
 def find_collection(session: Session, ref: str) -> Collection:
     """A collection by id ("12") or by name (exact, then case-insensitive)."""
     ref = ref.strip()

@@ -41,16 +41,23 @@ class MediaRecord:
 
 
 def list_media(
-    catalog: Catalog, collection_id: int, cache: ThumbnailCache | None = None
+    catalog: Catalog,
+    collection_id: int,
+    cache: ThumbnailCache | None = None,
+    *,
+    gallery_id: int | None = None,
 ) -> list[MediaRecord]:
-    """Every media row of a collection, in gallery order, then capture time, then path."""
+    """Media rows of a collection (or one gallery): gallery order, capture time, path."""
+    query = (
+        select(Media, Gallery.name)
+        .join(Gallery, Gallery.id == Media.gallery_id)
+        .where(Media.collection_id == collection_id)
+        .order_by(Gallery.position, Media.taken_at, Media.path)
+    )
+    if gallery_id is not None:
+        query = query.where(Media.gallery_id == gallery_id)
     with catalog.read() as session:
-        rows = session.execute(
-            select(Media, Gallery.name)
-            .join(Gallery, Gallery.id == Media.gallery_id)
-            .where(Media.collection_id == collection_id)
-            .order_by(Gallery.position, Media.taken_at, Media.path)
-        ).all()
+        rows = session.execute(query).all()
     out = []
     for m, gallery_name in rows:
         thumb = None

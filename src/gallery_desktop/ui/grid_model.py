@@ -1,0 +1,93 @@
+"""The thumbnail grid's model: holds media ids and a little text, loads pictures lazily."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from gallery_desktop.catalog.media import MediaRecord
+
+THUMB_BOX = 200
+_CACHE_ITEMS = 2000
+
+
+def _placeholder(text: str) -> QImage:
+    img = QImage(QSize(THUMB_BOX, THUMB_BOX * 2 // 3), QImage.Format.Format_RGB32)
+    img.fill(QColor("#3a3a3a"))
+    p = QPainter(img)
+    p.setPen(QColor("#bbbbbb"))
+    p.drawText(img.rect(), Qt.AlignmentFlag.AlignCenter, text)
+    p.end()
+    return img
+
+
+class MediaGridModel(QAbstractListModel):
+    """Rows are MediaRecords (plain data read in a unit of work); images load on first paint."""
+
+    MediaIdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[MediaRecord] = []
+        self._images: OrderedDict[int, QImage] = OrderedDict()
+        self._missing = _placeholder("no preview")
+        self._error = _placeholder("cannot read")
+
+    def set_media(self, rows: list[MediaRecord]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self._images.clear()
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:  # noqa: N802
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self._rows)
+
+    def record(self, row: int) -> MediaRecord:
+        return self._rows[row]
+
+    def _image(self, rec: MediaRecord) -> QImage:
+        cached = self._images.get(rec.id)
+        if cached is not None:
+            self._images.move_to_end(rec.id)
+            return cached
+        if rec.state == "error":
+            return self._error
+        if not rec.thumbnail or not Path(rec.thumbnail).is_file():
+            return self._missing
+        img = QImage(rec.thumbnail)
+        if img.isNull():
+            return self._missing
+        self._images[rec.id] = img
+        if len(self._images) > _CACHE_ITEMS:
+            self._images.popitem(last=False)
+        return img
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        rec = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return rec.path.rsplit("/", 1)[-1]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._image(rec)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            size = f"{rec.width}×{rec.height}" if rec.width else "size unknown"
+            lines = [rec.path, f"{rec.kind}, {rec.format or '?'}, {size}"]
+            if rec.taken_at:
+                lines.append(f"taken {rec.taken_at.replace('T', ' ')}")
+            if rec.camera:
+                lines.append(rec.camera)
+            if rec.error:
+                lines.append(f"problem: {rec.error}")
+            return "\n".join(lines)
+        if role == self.MediaIdRole:
+            return rec.id
+        return None

@@ -1,0 +1,253 @@
+"""The main window: collections and galleries on the left, the thumbnail grid in the middle."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QToolBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
+
+from gallery_desktop.catalog.collections import list_collections, list_galleries
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.media import list_media
+from gallery_desktop.errors import UserFacingError
+from gallery_desktop.ingest.importer import ImportProgress, ImportSummary, import_folder
+from gallery_desktop.ingest.parallel import CancelToken
+from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
+from gallery_desktop.ui.tasks import BackgroundTasks
+
+log = logging.getLogger(__name__)
+
+_KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+_COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 3
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, catalog: Catalog, cache: ThumbnailCache, settings: QSettings) -> None:
+        super().__init__()
+        self.catalog, self.cache, self.settings = catalog, cache, settings
+        self.tasks = BackgroundTasks(self)
+        self._cancel: CancelToken | None = None
+        self._queue: list[str] = []
+        self.setWindowTitle("Gallery Desktop")
+        self.setAcceptDrops(True)
+
+        self.sidebar = QTreeWidget()
+        self.sidebar.setHeaderHidden(True)
+        self.sidebar.setColumnCount(2)
+        self.sidebar.itemSelectionChanged.connect(self._show_selected)
+
+        self.grid_model = MediaGridModel()
+        self.grid = QListView()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setIconSize(QSize(THUMB_BOX, THUMB_BOX))
+        self.grid.setGridSize(QSize(THUMB_BOX + 24, THUMB_BOX + 40))
+        self.grid.setSpacing(6)
+        self.grid.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
+        self.grid.setModel(self.grid_model)
+
+        self.empty_hint = QLabel(
+            "Drop a shoot folder here, or use Import… — each subfolder becomes a gallery."
+        )
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        split = QSplitter()
+        split.addWidget(self.sidebar)
+        split.addWidget(self.grid)
+        split.setStretchFactor(1, 1)
+        split.setSizes([260, 900])
+        self.setCentralWidget(split)
+        self.splitter = split
+
+        bar = QToolBar("Main")
+        bar.setObjectName("main-toolbar")
+        self.addToolBar(bar)
+        self.import_action = QAction("Import Folder…", self)
+        self.import_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.import_action.triggered.connect(self._choose_folder)
+        bar.addAction(self.import_action)
+        self.cancel_action = QAction("Cancel Import", self)
+        self.cancel_action.setEnabled(False)
+        self.cancel_action.triggered.connect(self.cancel_import)
+        bar.addAction(self.cancel_action)
+
+        self.status_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.hide()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+
+        self.resize(1280, 800)
+        geometry = settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.refresh_sidebar()
+
+    # -- sidebar and grid ------------------------------------------------------------------
+
+    def refresh_sidebar(self) -> None:
+        selected = self._selected()
+        self.sidebar.clear()
+        collections = list_collections(self.catalog)
+        for c in collections:
+            top = QTreeWidgetItem([c.name, str(c.media)])
+            top.setData(0, _KIND_ROLE, "collection")
+            top.setData(0, _ID_ROLE, c.id)
+            top.setData(0, _COLLECTION_ROLE, c.id)
+            top.setToolTip(0, c.folder or "")
+            self.sidebar.addTopLevelItem(top)
+            for g in list_galleries(self.catalog, c.id):
+                child = QTreeWidgetItem([g.name, str(g.media)])
+                child.setData(0, _KIND_ROLE, "gallery")
+                child.setData(0, _ID_ROLE, g.id)
+                child.setData(0, _COLLECTION_ROLE, c.id)
+                top.addChild(child)
+                if selected == ("gallery", g.id):
+                    child.setSelected(True)
+            if selected == ("collection", c.id):
+                top.setSelected(True)
+            top.setExpanded(True)
+        self.sidebar.resizeColumnToContents(1)
+        total = sum(c.media for c in collections)
+        self.status_label.setText(
+            f"{len(collections)} collections, {total} photos and videos"
+            if collections
+            else "Drop a shoot folder onto the window, or use Import Folder… (Ctrl+O)"
+        )
+        if not self.sidebar.selectedItems() and self.sidebar.topLevelItemCount():
+            self.sidebar.topLevelItem(0).setSelected(True)
+        self._show_selected()
+
+    def _selected(self) -> tuple[str, int] | None:
+        items = self.sidebar.selectedItems()
+        if not items:
+            return None
+        return items[0].data(0, _KIND_ROLE), items[0].data(0, _ID_ROLE)
+
+    def _show_selected(self) -> None:
+        items = self.sidebar.selectedItems()
+        if not items:
+            self.grid_model.set_media([])
+            return
+        item = items[0]
+        collection_id = item.data(0, _COLLECTION_ROLE)
+        gallery_id = item.data(0, _ID_ROLE) if item.data(0, _KIND_ROLE) == "gallery" else None
+        self.grid_model.set_media(
+            list_media(self.catalog, collection_id, self.cache, gallery_id=gallery_id)
+        )
+
+    # -- import ----------------------------------------------------------------------------
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a shoot folder")
+        if folder:
+            self.import_folders([folder])
+
+    def import_folders(self, folders: list[str]) -> None:
+        self._queue.extend(folders)
+        if self._cancel is None:
+            self._start_next()
+
+    def _start_next(self) -> None:
+        if not self._queue:
+            return
+        folder = self._queue.pop(0)
+        cancel = CancelToken()
+        self._cancel = cancel
+        self.cancel_action.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.status_label.setText(f"Importing {folder} …")
+
+        def work(report: Any) -> ImportSummary:
+            return import_folder(self.catalog, self.cache, folder, progress=report, cancel=cancel)
+
+        self.tasks.run(work, self._import_done, self._import_failed, self._import_progress)
+
+    def _import_progress(self, p: ImportProgress) -> None:
+        if p.total:
+            self.progress.setRange(0, p.total)
+            self.progress.setValue(p.done)
+        phase = {"scanning": "Looking for photos", "reading": "Reading", "thumbnails": (
+            "Making thumbnails")}.get(p.phase, p.phase)
+        errors = f" — {p.errors} files with problems" if p.errors else ""
+        self.status_label.setText(f"{phase} {p.done}/{p.total} {p.current or ''}{errors}")
+
+    def _import_finished(self) -> None:
+        self._cancel = None
+        self.cancel_action.setEnabled(False)
+        self.progress.hide()
+
+    def _import_done(self, summary: ImportSummary) -> None:
+        self._import_finished()
+        self.refresh_sidebar()
+        word = "Cancelled" if summary.cancelled else "Imported"
+        problems = f", {summary.errors} with problems" if summary.errors else ""
+        self.status_label.setText(
+            f"{word} “{summary.collection}”: {summary.new} new, {summary.missing} missing"
+            f"{problems}"
+        )
+        self._start_next()
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self._import_finished()
+        if isinstance(exc, UserFacingError):
+            QMessageBox.warning(self, "Cannot import", str(exc))
+        else:
+            log.error("import failed", exc_info=exc)
+            QMessageBox.critical(self, "Import failed", f"Something went wrong: {exc}")
+        self.refresh_sidebar()
+        self._start_next()
+
+    def cancel_import(self) -> None:
+        self._queue.clear()
+        if self._cancel is not None:
+            self._cancel.cancel()
+
+    @property
+    def importing(self) -> bool:
+        return self._cancel is not None
+
+    # -- drag and drop ---------------------------------------------------------------------
+
+    @staticmethod
+    def _folders(urls: list[QUrl]) -> list[str]:
+        return [u.toLocalFile() for u in urls if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and self._folders(event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        folders = self._folders(event.mimeData().urls())
+        if folders:
+            event.acceptProposedAction()
+            self.import_folders(folders)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802
+        self.cancel_import()
+        self.tasks.wait()
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        super().closeEvent(event)
