@@ -82,9 +82,7 @@ class ProgressBar:
             bar = "█" * filled + "·" * (width - filled)
             name = (p.current or "")[-40:]
             errs = f"  {p.errors} errors" if p.errors else ""
-            self.stream.write(
-                f"\r\x1b[K{p.phase:<10} {bar} {p.done}/{p.total}{errs}  {name}"
-            )
+            self.stream.write(f"\r\x1b[K{p.phase:<10} {bar} {p.done}/{p.total}{errs}  {name}")
         self.stream.flush()
 
 
@@ -234,8 +232,9 @@ def _check(catalog: Catalog, out: TextIO) -> int:
     return 0 if rep.catalogue_ok and rep.in_step_with_disk else 1
 
 
-def main_cli(argv: Sequence[str], paths_for: Any, out: TextIO = sys.stdout,
-             err: TextIO = sys.stderr) -> int:
+def main_cli(
+    argv: Sequence[str], paths_for: Any, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
     """Parse and run a command; returns the exit code. `paths_for(home)` gives AppPaths."""
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import Collection, Gallery, Media, MediaState, utcnow
+from gallery_desktop.catalog.models import Collection, Gallery, Media, utcnow
 from gallery_desktop.errors import BadInputError
 
 DEFAULT_GALLERY_NAME = "Highlights"
@@ -45,20 +45,21 @@ class GallerySummary:
 
 def list_galleries(catalog: Catalog, collection_id: int) -> list[GallerySummary]:
     with catalog.read() as session:
-        counts = dict(
-            session.exec(
-                select(Media.gallery_id, func.count())
-                .where(Media.collection_id == collection_id)
-                .group_by(Media.gallery_id)
+        counts: dict[int, int] = {
+            gid: n
+            for gid, n in session.exec(
+                select(col(Media.gallery_id), func.count())
+                .where(col(Media.collection_id) == collection_id)
+                .group_by(col(Media.gallery_id))
             ).all()
-        )
+        }
         rows = session.exec(
             select(Gallery)
-            .where(Gallery.collection_id == collection_id, col(Gallery.deleted_at).is_(None))
-            .order_by(Gallery.position, Gallery.name)
-        ).scalars()
+            .where(col(Gallery.collection_id) == collection_id, col(Gallery.deleted_at).is_(None))
+            .order_by(col(Gallery.position), col(Gallery.name))
+        )
         return [
-            GallerySummary(g.id, collection_id, g.name, int(counts.get(g.id, 0)), g.position)
+            GallerySummary(g.id, collection_id, g.name, counts.get(g.id, 0), g.position)
             for g in rows
             if g.id is not None
         ]
@@ -72,15 +73,11 @@ def find_collection(session: Session, ref: str) -> Collection:
         if found is not None and found.deleted_at is None:
             return found
     live = col(Collection.deleted_at).is_(None)
-    rows = session.exec(select(Collection).where(live, Collection.name == ref)).scalars().all()
+    rows = session.exec(select(Collection).where(live, col(Collection.name) == ref)).all()
     if not rows:
-        rows = (
-            session.exec(
-                select(Collection).where(live, func.lower(Collection.name) == ref.lower())
-            )
-            .scalars()
-            .all()
-        )
+        rows = session.exec(
+            select(Collection).where(live, func.lower(col(Collection.name)) == ref.lower())
+        ).all()
     if len(rows) == 1:
         return rows[0]
     if len(rows) > 1:
@@ -94,7 +91,7 @@ def find_collection(session: Session, ref: str) -> Collection:
 def collection_for_folder(catalog: Catalog, folder: bytes) -> Collection:
     """The collection made from this folder, creating it (named after the folder) if new."""
     with catalog.write() as session:
-        found = session.exec(select(Collection).where(Collection.folder == folder)).scalar()
+        found = session.exec(select(Collection).where(col(Collection.folder) == folder)).first()
         if found is not None:
             if found.deleted_at is not None:
                 found.deleted_at = None
@@ -118,13 +115,13 @@ def ensure_galleries(catalog: Catalog, collection_id: int, folders: set[bytes]) 
     New galleries are placed after the existing ones, in name order.
     """
     with catalog.write() as session:
-        rows = session.exec(
-            select(Gallery.folder, Gallery.id, Gallery.position).where(
-                Gallery.collection_id == collection_id
-            )
+        existing = session.exec(
+            select(Gallery).where(col(Gallery.collection_id) == collection_id)
         ).all()
-        known: dict[bytes, int] = {r[0]: r[1] for r in rows if r[0] is not None}
-        next_pos = max((r[2] for r in rows), default=-1) + 1
+        known: dict[bytes, int] = {
+            g.folder: g.id for g in existing if g.folder is not None and g.id is not None
+        }
+        next_pos = max((g.position for g in existing), default=-1) + 1
         for folder in sorted(folders - known.keys(), key=lambda f: (f != b"", f.lower())):
             name = display_name(folder) if folder else DEFAULT_GALLERY_NAME
             gallery = Gallery(
@@ -140,28 +137,26 @@ def ensure_galleries(catalog: Catalog, collection_id: int, folders: set[bytes]) 
 
 def list_collections(catalog: Catalog) -> list[CollectionSummary]:
     with catalog.read() as session:
-        counts = {
-            row[0]: row[1:]
-            for row in session.exec(
-                select(
-                    Media.collection_id,
-                    func.count(),
-                    func.sum(Media.kind == "photo"),
-                    func.sum(Media.kind == "video"),
-                    func.sum(Media.state == MediaState.MISSING.value),
-                    func.sum(Media.state == MediaState.ERROR.value),
-                ).group_by(Media.collection_id)
+        counts: dict[int, tuple[int, int, int, int, int]] = {}
+        for cid, n, photos, videos, missing, errors in session.connection().exec_driver_sql(
+            "SELECT collection_id, count(*), sum(kind = 'photo'), sum(kind = 'video'), "
+            "sum(state = 'missing'), sum(state = 'error') FROM media GROUP BY collection_id"
+        ):
+            counts[cid] = (n, photos or 0, videos or 0, missing or 0, errors or 0)
+        galleries: dict[int, int] = {
+            cid: n
+            for cid, n in session.exec(
+                select(col(Gallery.collection_id), func.count())
+                .where(col(Gallery.deleted_at).is_(None))
+                .group_by(col(Gallery.collection_id))
             ).all()
         }
-        galleries = dict(
-            session.exec(
-                select(Gallery.collection_id, func.count()).group_by(Gallery.collection_id)
-            ).all()
-        )
         out = []
         for c in session.exec(
-            select(Collection).where(col(Collection.deleted_at).is_(None)).order_by(Collection.id)
-        ).scalars():
+            select(Collection)
+            .where(col(Collection.deleted_at).is_(None))
+            .order_by(col(Collection.id))
+        ):
             assert c.id is not None
             n, photos, videos, missing, errors = counts.get(c.id, (0, 0, 0, 0, 0))
             out.append(
@@ -169,12 +164,12 @@ def list_collections(catalog: Catalog) -> list[CollectionSummary]:
                     id=c.id,
                     name=c.name,
                     folder=c.folder_display,
-                    galleries=int(galleries.get(c.id, 0)),
-                    media=int(n or 0),
-                    photos=int(photos or 0),
-                    videos=int(videos or 0),
-                    missing=int(missing or 0),
-                    errors=int(errors or 0),
+                    galleries=galleries.get(c.id, 0),
+                    media=n,
+                    photos=photos,
+                    videos=videos,
+                    missing=missing,
+                    errors=errors,
                     status=c.status,
                 )
             )

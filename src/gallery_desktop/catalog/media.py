@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Gallery, Media
@@ -49,15 +49,15 @@ def list_media(
 ) -> list[MediaRecord]:
     """Media rows of a collection (or one gallery): gallery order, capture time, path."""
     query = (
-        select(Media, Gallery.name)
-        .join(Gallery, Gallery.id == Media.gallery_id)
-        .where(Media.collection_id == collection_id)
-        .order_by(Gallery.position, Media.taken_at, Media.path)
+        select(Media, col(Gallery.name))
+        .join(Gallery, col(Gallery.id) == col(Media.gallery_id))
+        .where(col(Media.collection_id) == collection_id)
+        .order_by(col(Gallery.position), col(Media.taken_at), col(Media.path))
     )
     if gallery_id is not None:
-        query = query.where(Media.gallery_id == gallery_id)
+        query = query.where(col(Media.gallery_id) == gallery_id)
     with catalog.read() as session:
-        rows = session.execute(query).all()
+        rows = session.exec(query).all()
     out = []
     for m, gallery_name in rows:
         thumb = None

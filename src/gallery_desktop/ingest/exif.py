@@ -22,7 +22,8 @@ TAG_THUMB_OFFSET: Final = 0x0201
 TAG_THUMB_LENGTH: Final = 0x0202
 
 _EXIF_DATE = re.compile(
-    r"^\s*(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(Z|[+\-]\d{2}:?\d{2})?"
+    r"^\s*(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})"
+    r"(?:\.\d+)?\s*(Z|[+\-]\d{2}:?\d{2})?"
 )
 _XMP_DATE = re.compile(
     rb"(?:exif:DateTimeOriginal|photoshop:DateCreated|xmp:CreateDate)"
@@ -66,7 +67,7 @@ def parse_capture_time(value: object, offset: object = None) -> str | None:
 
 
 def camera_name(make: object, model: object) -> str | None:
-    """'Canon' + 'Canon EOS R6' → 'Canon EOS R6'; 'NIKON CORPORATION' + 'NIKON D70' → 'NIKON D70'."""
+    """Make + model without the repetition: 'NIKON CORPORATION' + 'NIKON D70' → 'NIKON D70'."""
     mk, md = clean_text(make), clean_text(model)
     if not md:
         return mk

@@ -16,16 +16,68 @@ class FileClass(StrEnum):
 
 
 PHOTO_EXTENSIONS: Final = frozenset(
-    ".jpg .jpeg .jpe .jfif .png .tif .tiff .webp .gif .heic .heif .hif .avif .bmp .mpo".split()
+    [
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".jfif",
+        ".png",
+        ".tif",
+        ".tiff",
+        ".webp",
+        ".gif",
+        ".heic",
+        ".heif",
+        ".hif",
+        ".avif",
+        ".bmp",
+        ".mpo",
+    ]
 )
 RAW_EXTENSIONS: Final = frozenset(
-    (
-        ".cr2 .cr3 .crw .nef .nrw .arw .srf .sr2 .dng .raf .orf .rw2 .pef .srw .x3f .3fr "
-        ".iiq .erf .mos .kdc .dcr .mrw .rwl .fff"
-    ).split()
+    [
+        ".cr2",
+        ".cr3",
+        ".crw",
+        ".nef",
+        ".nrw",
+        ".arw",
+        ".srf",
+        ".sr2",
+        ".dng",
+        ".raf",
+        ".orf",
+        ".rw2",
+        ".pef",
+        ".srw",
+        ".x3f",
+        ".3fr",
+        ".iiq",
+        ".erf",
+        ".mos",
+        ".kdc",
+        ".dcr",
+        ".mrw",
+        ".rwl",
+        ".fff",
+    ]
 )
 VIDEO_EXTENSIONS: Final = frozenset(
-    ".mp4 .mov .m4v .avi .mkv .mts .m2ts .3gp .webm .wmv .mpg .mpeg .hevc".split()
+    [
+        ".mp4",
+        ".mov",
+        ".m4v",
+        ".avi",
+        ".mkv",
+        ".mts",
+        ".m2ts",
+        ".3gp",
+        ".webm",
+        ".wmv",
+        ".mpg",
+        ".mpeg",
+        ".hevc",
+    ]
 )
 UNSUPPORTED_EXTENSIONS: Final = {
     ".psd": "Photoshop document",

@@ -102,9 +102,9 @@ def _fact_values(result: ProbeResult) -> dict[str, Any]:
         "duration": result.duration,
         "state": MediaState.ERROR.value if result.error else MediaState.OK.value,
         "error": result.error,
-        "thumb_state": "pending" if result.needs_render and not result.error else (
-            "ok" if result.thumbnails else "none"
-        ),
+        "thumb_state": "pending"
+        if result.needs_render and not result.error
+        else ("ok" if result.thumbnails else "none"),
     }
 
 
@@ -172,9 +172,11 @@ class _Importer:
             if report.unreadable_dirs:
                 # A folder we could not list is not a folder whose files were deleted.
                 keep = tuple(d + b"/" for d in report.unreadable_dirs if d)
-                vanished = {p: e for p, e in vanished.items() if not p.startswith(keep)} if (
-                    b"" not in report.unreadable_dirs
-                ) else {}
+                vanished = (
+                    {p: e for p, e in vanished.items() if not p.startswith(keep)}
+                    if (b"" not in report.unreadable_dirs)
+                    else {}
+                )
             self._mark_missing(vanished)
             self._render_thumbnails()
             with self.catalog.write() as session:
@@ -186,7 +188,9 @@ class _Importer:
         self.summary.cancelled = self.cancel.cancelled
         self.summary.seconds = round(time.monotonic() - started, 3)
         self.progress(
-            ImportProgress("done", self.summary.files, self.summary.files, None, self.summary.errors)
+            ImportProgress(
+                "done", self.summary.files, self.summary.files, None, self.summary.errors
+            )
         )
         return self.summary
 
@@ -209,9 +213,9 @@ class _Importer:
         galleries: dict[bytes, int],
     ) -> None:
         by_hash: dict[str, list[bytes]] = {}
-        for path, old in vanished.items():
-            if old.content_hash:
-                by_hash.setdefault(old.content_hash, []).append(path)
+        for path, gone in vanished.items():
+            if gone.content_hash:
+                by_hash.setdefault(gone.content_hash, []).append(path)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         last_flush = time.monotonic()
@@ -226,9 +230,9 @@ class _Importer:
                 self.summary.errors += 1
                 self.summary.error_files.append((shown, result.error))
             old = existing.get(entry.rel_path)
-            moved_from = self._take_moved(by_hash, vanished, result.content_hash) if (
-                old is None
-            ) else None
+            moved_from = (
+                self._take_moved(by_hash, vanished, result.content_hash) if (old is None) else None
+            )
             if old is not None:
                 self.summary.changed += 1
                 updates.append({"_id": old.id, **values})
@@ -323,9 +327,7 @@ class _Importer:
                 )
             else:
                 self.summary.thumbnails += 1
-            self.progress(
-                ImportProgress("thumbnails", done, total, None, self.summary.errors)
-            )
+            self.progress(ImportProgress("thumbnails", done, total, None, self.summary.errors))
             now = time.monotonic()
             if len(pending) >= BATCH_ROWS or now - last_flush > BATCH_SECONDS:
                 self._flush([], pending)
@@ -339,8 +341,10 @@ def _update_many(conn: Connection, updates: list[dict[str, Any]]) -> None:
     for row in updates:
         groups.setdefault(tuple(sorted(row)), []).append(row)
     for keys, rows in groups.items():
-        stmt = update(MEDIA).where(MEDIA.c.id == bindparam("_id")).values(
-            {k: bindparam(k) for k in keys if k != "_id"}
+        stmt = (
+            update(MEDIA)
+            .where(MEDIA.c.id == bindparam("_id"))
+            .values({k: bindparam(k) for k in keys if k != "_id"})
         )
         conn.execute(stmt, rows)
 

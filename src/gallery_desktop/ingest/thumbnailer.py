@@ -50,8 +50,10 @@ def thumbnail_one(job: ThumbnailJob, cache: ThumbnailCache) -> ThumbnailOutcome:
         with open(job.path, "rb") as f:
             data = f.read(READ_WHOLE_LIMIT + 1)
     except OSError as exc:
-        return ThumbnailOutcome(job, stale=True) if isinstance(exc, FileNotFoundError) else (
-            ThumbnailOutcome(job, error=f"cannot read the file ({exc.strerror or exc})")
+        return (
+            ThumbnailOutcome(job, stale=True)
+            if isinstance(exc, FileNotFoundError)
+            else (ThumbnailOutcome(job, error=f"cannot read the file ({exc.strerror or exc})"))
         )
     if len(data) > READ_WHOLE_LIMIT:
         return ThumbnailOutcome(job, skipped=True)

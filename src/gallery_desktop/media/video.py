@@ -38,7 +38,8 @@ def _first_frame(container: av.container.InputContainer) -> tuple[Image.Image | 
         container.seek(int(FRAME_AT_SECONDS * av.time_base))
     for frame in container.decode(stream):
         # FFmpeg's display matrix angle: degrees counter-clockwise, as PIL's rotate expects.
-        return frame.to_image(), int(round(frame.rotation or 0)) % 360
+        image: Image.Image = frame.to_image()  # type: ignore[no-untyped-call]
+        return image, round(frame.rotation or 0) % 360
     return None, 0
 
 

@@ -134,8 +134,9 @@ class MainWindow(QMainWindow):
             if collections
             else "Drop a shoot folder onto the window, or use Import Folder… (Ctrl+O)"
         )
-        if not self.sidebar.selectedItems() and self.sidebar.topLevelItemCount():
-            self.sidebar.topLevelItem(0).setSelected(True)
+        first = self.sidebar.topLevelItem(0)
+        if not self.sidebar.selectedItems() and first is not None:
+            first.setSelected(True)
         self._show_selected()
 
     def _selected(self) -> tuple[str, int] | None:
@@ -188,8 +189,11 @@ class MainWindow(QMainWindow):
         if p.total:
             self.progress.setRange(0, p.total)
             self.progress.setValue(p.done)
-        phase = {"scanning": "Looking for photos", "reading": "Reading", "thumbnails": (
-            "Making thumbnails")}.get(p.phase, p.phase)
+        phase = {
+            "scanning": "Looking for photos",
+            "reading": "Reading",
+            "thumbnails": ("Making thumbnails"),
+        }.get(p.phase, p.phase)
         errors = f" — {p.errors} files with problems" if p.errors else ""
         self.status_label.setText(f"{phase} {p.done}/{p.total} {p.current or ''}{errors}")
 
@@ -204,8 +208,7 @@ class MainWindow(QMainWindow):
         word = "Cancelled" if summary.cancelled else "Imported"
         problems = f", {summary.errors} with problems" if summary.errors else ""
         self.status_label.setText(
-            f"{word} “{summary.collection}”: {summary.new} new, {summary.missing} missing"
-            f"{problems}"
+            f"{word} “{summary.collection}”: {summary.new} new, {summary.missing} missing{problems}"
         )
         self._start_next()
 

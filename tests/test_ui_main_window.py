@@ -1,0 +1,130 @@
+"""The main window: a folder dropped on it is imported in the background and shown."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from pytestqt.qtbot import QtBot
+
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.media import list_media
+from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui.main_window import MainWindow
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+# Qt 6 deprecates the QPoint constructor of QDragEnterEvent but offers no QPointF one.
+pytestmark = pytest.mark.filterwarnings("ignore:Function.*QDragEnterEvent:DeprecationWarning")
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
+    catalog = Catalog(tmp_path / "home" / "catalog.sqlite")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(catalog, ThumbnailCache(tmp_path / "home" / "thumbs"), settings)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _shoot(tmp_path: Path) -> Path:
+    shoot = tmp_path / "Smith Wedding"
+    (shoot / "Ceremony").mkdir(parents=True)
+    (shoot / "Getting Ready").mkdir()
+    shutil.copy(CORPUS / "photos/orientation/Portrait_6.jpg", shoot / "Ceremony" / "a.jpg")
+    shutil.copy(CORPUS / "photos/exif/flower.jpg", shoot / "Ceremony" / "b.jpg")
+    shutil.copy(CORPUS / "photos/exif/Reagan.jpg", shoot / "Getting Ready" / "c.jpg")
+    shutil.copy(CORPUS / "bad/truncated/truncated_jpeg.jpg", shoot / "Getting Ready" / "d.jpg")
+    return shoot
+
+
+def _drop(win: MainWindow, folder: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    win.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    win.dropEvent(drop)
+
+
+def test_dropped_folder_is_imported_and_shown(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    shoot = _shoot(tmp_path)
+    _drop(window, shoot)
+    assert window.importing  # the import runs in the background, the window stays live
+    qtbot.waitUntil(lambda: not window.importing, timeout=30_000)
+
+    top = window.sidebar.topLevelItem(0)
+    assert top is not None
+    assert top.text(0) == "Smith Wedding"
+    assert top.text(1) == "4"
+    galleries = sorted((top.child(i).text(0), top.child(i).text(1)) for i in range(2))
+    assert galleries == [("Ceremony", "2"), ("Getting Ready", "2")]
+    # The collection is selected: the grid shows all four, the broken one flagged.
+    assert window.grid_model.rowCount() == 4
+    states = sorted(window.grid_model.record(r).state for r in range(4))
+    assert states == ["error", "ok", "ok", "ok"]
+    ok_rows = [r for r in range(4) if window.grid_model.record(r).state == "ok"]
+    for r in ok_rows:
+        rec = window.grid_model.record(r)
+        assert rec.width is not None and rec.height is not None
+        image = window.grid_model.data(window.grid_model.index(r), Qt.ItemDataRole.DecorationRole)
+        # Grid thumbnails are 256 px on the long edge; small photos are never blown up.
+        assert max(image.width(), image.height()) == min(256, max(rec.width, rec.height))
+        # ...and upright: the thumbnail has the photo's oriented aspect.
+        assert (image.width() >= image.height()) == (rec.width >= rec.height)
+    assert "Imported" in window.status_label.text()
+
+
+def test_dropping_a_file_is_refused(window: MainWindow, tmp_path: Path) -> None:
+    f = tmp_path / "x.jpg"
+    shutil.copy(CORPUS / "photos/exif/flower.jpg", f)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f))])
+    enter = QDragEnterEvent(
+        QPoint(1, 1),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dragEnterEvent(enter)
+    assert not enter.isAccepted()
+
+
+def test_cancel_keeps_a_consistent_catalogue(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    shoot = _shoot(tmp_path)
+    window.import_folders([str(shoot)])
+    window.cancel_import()
+    qtbot.waitUntil(lambda: not window.importing, timeout=30_000)
+    catalog = window.catalog
+    # Whatever was catalogued before the cancel is complete; a second import finishes the job.
+    window.import_folders([str(shoot)])
+    qtbot.waitUntil(lambda: not window.importing, timeout=30_000)
+    rows = list_media(catalog, 1)
+    assert sorted(r.path for r in rows) == [
+        "Ceremony/a.jpg",
+        "Ceremony/b.jpg",
+        "Getting Ready/c.jpg",
+        "Getting Ready/d.jpg",
+    ]
