@@ -152,8 +152,10 @@ def _probe_raw(path: bytes, result: ProbeResult) -> None:
     try:
         meta = rawmeta.read_raw_metadata(path)
     except rawmeta.RawMetadataError as exc:
-        result.error = f"cannot read this raw file: {exc}"
-        return
+        meta = _raw_metadata_from_libraw(path)
+        if meta is None:
+            result.error = f"cannot read this raw file: {exc}"
+            return
     result.width, result.height = meta.width, meta.height
     result.orientation = meta.orientation or 1
     result.taken_at = parse_capture_time(meta.taken_at)
@@ -166,3 +168,35 @@ def _probe_raw(path: bytes, result: ProbeResult) -> None:
             result.thumbnails[ThumbSize.EMBEDDED] = grid
         except DecodeError as exc:
             log.info("unusable raw preview in %r: %s", path, exc)
+
+
+def _raw_metadata_from_libraw(path: bytes) -> rawmeta.RawMetadata | None:
+    """For RAW formats our parser does not know (ORF, RW2, RAF, ...): size and preview."""
+    import rawpy  # imported here: LibRaw is only needed for these rarer formats
+
+    try:
+        with rawpy.imread(os.fsdecode(path)) as raw:
+            sizes = raw.sizes
+            orientation = {0: 1, 3: 3, 5: 8, 6: 6}.get(int(sizes.flip), 1)
+            w, h = int(sizes.width), int(sizes.height)
+            if orientation in (6, 8):
+                w, h = h, w
+            preview: bytes | None = None
+            try:
+                thumb = raw.extract_thumb()
+                if thumb.format == rawpy.ThumbFormat.JPEG:
+                    preview = bytes(thumb.data)
+            except (rawpy.LibRawError, ValueError):
+                preview = None
+    except (rawpy.LibRawError, OSError, ValueError):
+        return None
+    return rawmeta.RawMetadata(
+        width=w,
+        height=h,
+        orientation=orientation,
+        taken_at=None,
+        make=None,
+        model=None,
+        lens=None,
+        preview=preview,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gallery_desktop.catalog.models import MediaState, utcnow
@@ -81,3 +82,28 @@ def make_thumbnails(
         lambda j: thumbnail_one(j, cache), jobs, workers=workers, cancel=cancel
     ):
         yield outcome
+
+
+def ensure_picture(
+    path: bytes, content_hash: str, kind: str, cache: ThumbnailCache, size: ThumbSize
+) -> Path | None:
+    """The cached picture of one media at `size`, made now if missing (for the loupe).
+
+    Photos are decoded at the scale needed; videos and RAW files have only the picture
+    made at import (a frame, or the camera's preview), which is returned instead.
+    Returns None when nothing can be shown; never raises for bad content.
+    """
+    have = cache.get(content_hash, size)
+    if have is not None:
+        return have
+    if kind != "photo" or size is ThumbSize.EMBEDDED:
+        return cache.best(content_hash)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        if hash_bytes(data) != content_hash:
+            return None  # changed on disk since the last scan
+        return cache.put(content_hash, size, encode_jpeg(render(data, int(size))))
+    except (OSError, DecodeError) as exc:
+        log.info("no %s picture for %r: %s", size.name.lower(), path, exc)
+        return cache.best(content_hash)
