@@ -149,6 +149,7 @@ def _probe_video(path: bytes, result: ProbeResult) -> None:
 def _probe_raw(path: bytes, result: ProbeResult) -> None:
     result.content_hash = hash_file(path)
     result.format = extension(os.path.basename(path)).lstrip(".").upper()
+    meta: rawmeta.RawMetadata | None
     try:
         meta = rawmeta.read_raw_metadata(path)
     except rawmeta.RawMetadataError as exc:
