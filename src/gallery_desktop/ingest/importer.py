@@ -32,7 +32,7 @@ from gallery_desktop.ingest.parallel import CancelToken, run_parallel
 from gallery_desktop.ingest.probe import ProbeResult, probe_file
 from gallery_desktop.ingest.scan import FileEntry, scan_tree
 from gallery_desktop.ingest.thumbnailer import ThumbnailJob, make_thumbnails
-from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.media.thumbnails import ThumbnailCache, ThumbSize
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +229,8 @@ class _Importer:
             if result.error:
                 self.summary.errors += 1
                 self.summary.error_files.append((shown, result.error))
+            if ThumbSize.GRID in result.thumbnails:
+                self.summary.thumbnails += 1  # videos and RAW previews: made while probing
             old = existing.get(entry.rel_path)
             moved_from = (
                 self._take_moved(by_hash, vanished, result.content_hash) if (old is None) else None

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHeaderView,
     QLabel,
     QListView,
     QMainWindow,
@@ -51,6 +52,10 @@ class MainWindow(QMainWindow):
         self.sidebar = QTreeWidget()
         self.sidebar.setHeaderHidden(True)
         self.sidebar.setColumnCount(2)
+        header = self.sidebar.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.sidebar.itemSelectionChanged.connect(self._show_selected)
 
         self.grid_model = MediaGridModel()
@@ -127,7 +132,6 @@ class MainWindow(QMainWindow):
             if selected == ("collection", c.id):
                 top.setSelected(True)
             top.setExpanded(True)
-        self.sidebar.resizeColumnToContents(1)
         total = sum(c.media for c in collections)
         self.status_label.setText(
             f"{len(collections)} collections, {total} photos and videos"
