@@ -88,8 +88,30 @@ def find_collection(session: Session, ref: str) -> Collection:
     )
 
 
+def _refuse_overlap(session: Session, folder: bytes) -> None:
+    """A folder inside (or around) another collection's folder would catalogue files twice."""
+    for other in session.exec(select(Collection).where(col(Collection.folder).is_not(None))):
+        theirs = other.folder
+        if theirs is None or theirs == folder or other.deleted_at is not None:
+            continue
+        if folder.startswith(theirs.rstrip(b"/") + b"/"):
+            raise BadInputError(
+                f"{display_name(folder)} is inside the folder of collection {other.name!r} "
+                f"({other.folder_display}); its photos are already catalogued there. "
+                f"Re-scan that collection instead: gallery-desktop rescan {other.id}"
+            )
+        if theirs.startswith(folder.rstrip(b"/") + b"/"):
+            raise BadInputError(
+                f"{display_name(folder)} contains the folder of collection {other.name!r} "
+                f"({other.folder_display}); importing it would catalogue those photos twice"
+            )
+
+
 def collection_for_folder(catalog: Catalog, folder: bytes) -> Collection:
-    """The collection made from this folder, creating it (named after the folder) if new."""
+    """The collection made from this folder, creating it (named after the folder) if new.
+
+    Raises BadInputError if the folder is inside or around another collection's folder.
+    """
     with catalog.write() as session:
         found = session.exec(select(Collection).where(col(Collection.folder) == folder)).first()
         if found is not None:
@@ -98,6 +120,7 @@ def collection_for_folder(catalog: Catalog, folder: bytes) -> Collection:
                 found.updated_at = utcnow()
                 session.add(found)
             return found
+        _refuse_overlap(session, folder)
         shown = display_name(folder)
         collection = Collection(
             name=display_name(os.path.basename(folder.rstrip(b"/")) or folder),
