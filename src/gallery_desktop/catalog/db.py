@@ -50,9 +50,6 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA synchronous = NORMAL")
-    mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()
-    if mode and str(mode[0]).lower() != "wal":
-        log.warning("catalogue journal mode is %s, not WAL", mode[0])
     cur.close()
 
 
@@ -89,6 +86,28 @@ def backup_file(db_file: Path, backup_dir: Path, label: str) -> Path:
     return target
 
 
+def peek_revision(db_file: Path) -> str | None:
+    """The schema revision of a catalogue file, read without writing a single byte to it."""
+    if not db_file.exists() or db_file.stat().st_size == 0:
+        return None
+    try:
+        con = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise CatalogError(f"{db_file} cannot be opened: {exc}") from exc
+    try:
+        has_table = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).fetchone()
+        if not has_table:
+            return None
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+    except sqlite3.DatabaseError as exc:
+        raise CatalogError(f"{db_file} is not a usable catalogue: {exc}") from exc
+    finally:
+        con.close()
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -105,6 +124,7 @@ class Catalog:
         self.db_file = db_file
         self.backup_dir = backup_dir or db_file.parent / "backups"
         db_file.parent.mkdir(parents=True, exist_ok=True)
+        self._refuse_newer(peek_revision(db_file))
         self.engine = make_engine(db_file)
         try:
             self._open()
@@ -115,19 +135,27 @@ class Catalog:
             self.engine.dispose()
             raise
 
-    def _open(self) -> None:
-        rev = current_revision(self.engine)
-        head = head_revision()
-        if rev == head:
-            return
+    def _refuse_newer(self, rev: str | None) -> None:
         if rev is not None and rev not in known_revisions():
             raise CatalogError(
                 f"The catalogue {self.db_file} was written by a newer version of "
-                f"gallery-desktop (schema {rev}); this version knows up to {head}. "
+                f"gallery-desktop (schema {rev}); this version knows up to {head_revision()}. "
                 "Update gallery-desktop to open it. The catalogue was not changed."
             )
+
+    def _open(self) -> None:
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            mode = raw.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode and str(mode[0]).lower() != "wal":
+                log.warning("catalogue journal mode is %s, not WAL", mode[0])
+        rev = current_revision(self.engine)
+        if rev == head_revision():
+            return
+        self._refuse_newer(rev)  # written by a newer version since we peeked
         if self._has_tables():
-            backup_file(self.db_file, self.backup_dir, f"before-{head}")
+            backup_file(self.db_file, self.backup_dir, f"before-{head_revision()}")
         self._upgrade()
 
     def _has_tables(self) -> bool:

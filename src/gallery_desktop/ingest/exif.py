@@ -25,10 +25,10 @@ _EXIF_DATE = re.compile(
     r"^\s*(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})"
     r"(?:\.\d+)?\s*(Z|[+\-]\d{2}:?\d{2})?"
 )
-_XMP_DATE = re.compile(
-    rb"(?:exif:DateTimeOriginal|photoshop:DateCreated|xmp:CreateDate)"
-    rb"\s*(?:=\s*[\"']|>)\s*([0-9T:\-+.Z ]{10,40})"
-)
+# Capture-time properties in XMP, most trusted first. xmp:CreateDate is left out on purpose:
+# editors set it to when a document was made, not when the photo was taken.
+_XMP_DATE_TAGS: Final = (b"exif:DateTimeOriginal", b"photoshop:DateCreated")
+_XMP_VALUE: Final = rb"\s*(?:=\s*[\"']|>)\s*([^\"'<]{1,80})"
 _OFFSET = re.compile(r"^\s*([+\-])(\d{2}):?(\d{2})\s*$")
 
 
@@ -76,11 +76,20 @@ def camera_name(make: object, model: object) -> str | None:
     return md
 
 
-def xmp_capture_time(xmp: bytes | None) -> str | None:
+def xmp_value(xmp: bytes | None, tag: bytes) -> str | None:
+    """A simple XMP property, written as an attribute or as an element."""
     if not xmp:
         return None
-    m = _XMP_DATE.search(xmp)
-    return parse_capture_time(m.group(1).decode("ascii", "replace")) if m else None
+    m = re.search(re.escape(tag) + _XMP_VALUE, xmp)
+    return clean_text(m.group(1)) if m else None
+
+
+def xmp_capture_time(xmp: bytes | None) -> str | None:
+    for tag in _XMP_DATE_TAGS:
+        found = parse_capture_time(xmp_value(xmp, tag))
+        if found:
+            return found
+    return None
 
 
 class ExifFacts:
@@ -101,14 +110,21 @@ class ExifFacts:
         )
         if found:
             return found
-        xmp = self._im.info.get("xmp")
-        found = xmp_capture_time(xmp if isinstance(xmp, bytes) else None)
+        found = xmp_capture_time(self._xmp())
         if found:
             return found
         return parse_capture_time(self.sub.get(TAG_DATETIME_DIGITIZED))
 
+    def _xmp(self) -> bytes | None:
+        xmp = self._im.info.get("xmp")
+        return xmp if isinstance(xmp, bytes) else None
+
     def camera(self) -> str | None:
-        return camera_name(self.exif.get(TAG_MAKE), self.exif.get(TAG_MODEL))
+        found = camera_name(self.exif.get(TAG_MAKE), self.exif.get(TAG_MODEL))
+        if found:
+            return found
+        xmp = self._xmp()
+        return camera_name(xmp_value(xmp, b"tiff:Make"), xmp_value(xmp, b"tiff:Model"))
 
     def lens(self) -> str | None:
         return clean_text(self.sub.get(TAG_LENS_MODEL))

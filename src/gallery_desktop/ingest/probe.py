@@ -65,7 +65,8 @@ def hash_file(path: bytes | str) -> str:
 
 def probe_file(path: bytes, file_class: FileClass, size: int, mtime_ns: int) -> ProbeResult:
     """Never raises for bad content: every failure becomes `error` on the result."""
-    result = ProbeResult(kind="photo", size_bytes=size, mtime_ns=mtime_ns)
+    kind = "video" if file_class is FileClass.VIDEO else "photo"
+    result = ProbeResult(kind=kind, size_bytes=size, mtime_ns=mtime_ns)
     try:
         if size == 0:
             result.error = "empty file (0 bytes): the copy failed or the card was damaged"
@@ -98,6 +99,7 @@ def probe_file(path: bytes, file_class: FileClass, size: int, mtime_ns: int) -> 
 
 
 def _probe_photo(path: bytes, result: ProbeResult) -> None:
+    result.kind = "photo"
     source: bytes | IO[bytes]
     if result.size_bytes <= READ_WHOLE_LIMIT:
         with open(path, "rb") as f:

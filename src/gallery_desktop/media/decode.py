@@ -55,7 +55,7 @@ def normalise_orientation(value: object) -> int:
 
 def explain(exc: BaseException) -> str:
     """A photographer-readable reason for a decoding failure."""
-    text = str(exc)
+    text = " ".join(str(exc).split())  # one line, whatever the decoder said
     if isinstance(exc, Image.DecompressionBombError) or "too large" in text.lower():
         return f"image is too large to open safely ({text})"
     if isinstance(exc, UnidentifiedImageError):
