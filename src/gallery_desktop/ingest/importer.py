@@ -28,6 +28,7 @@ from gallery_desktop.catalog.collections import (
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, Media, MediaState, utcnow
 from gallery_desktop.errors import BadInputError
+from gallery_desktop.ingest.matching import AffectedRow, resolve
 from gallery_desktop.ingest.parallel import CancelToken, run_parallel
 from gallery_desktop.ingest.probe import ProbeResult, probe_file
 from gallery_desktop.ingest.scan import FileEntry, scan_tree
@@ -164,20 +165,18 @@ class _Importer:
             else:
                 to_probe.append(entry)
         vanished = {p: e for p, e in existing.items() if p not in on_disk}
+        if report.unreadable_dirs:
+            # A folder we could not list is not a folder whose files were deleted.
+            if b"" in report.unreadable_dirs:
+                vanished = {}
+            else:
+                keep = tuple(d + b"/" for d in report.unreadable_dirs)
+                vanished = {p: e for p, e in vanished.items() if not p.startswith(keep)}
         galleries = ensure_galleries(
             self.catalog, self.collection_id, {e.gallery_folder for e in to_probe}
         )
         self._probe_all(to_probe, existing, vanished, galleries)
         if not self.cancel.cancelled:
-            if report.unreadable_dirs:
-                # A folder we could not list is not a folder whose files were deleted.
-                keep = tuple(d + b"/" for d in report.unreadable_dirs if d)
-                vanished = (
-                    {p: e for p, e in vanished.items() if not p.startswith(keep)}
-                    if (b"" not in report.unreadable_dirs)
-                    else {}
-                )
-            self._mark_missing(vanished)
             self._render_thumbnails()
             with self.catalog.write() as session:
                 c = session.get(Collection, self.collection_id)
@@ -212,73 +211,101 @@ class _Importer:
         vanished: dict[bytes, _Existing],
         galleries: dict[bytes, int],
     ) -> None:
-        by_hash: dict[str, list[bytes]] = {}
-        for path, gone in vanished.items():
-            if gone.content_hash:
-                by_hash.setdefault(gone.content_hash, []).append(path)
+        """Read files in parallel. Plain new files are inserted as they come (the grid fills
+        while the import runs); anything that may be a move, rename or edit of a catalogued
+        file is matched once all files are read (see `matching.resolve`)."""
+        affected = {e.id: (p, e) for p, e in vanished.items()}
+        for entry in entries:
+            old = existing.get(entry.rel_path)
+            if old is not None:
+                affected[old.id] = (entry.rel_path, old)
+        affected_hashes = {e.content_hash for _p, e in affected.values() if e.content_hash}
+        deferred: dict[bytes, tuple[FileEntry, ProbeResult]] = {}
         inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
         last_flush = time.monotonic()
         total = len(entries)
         for done, (entry, result) in enumerate(
             run_parallel(self._probe_one, entries, workers=self.workers, cancel=self.cancel), 1
         ):
             shown = display_name(entry.rel_path)
-            values = _fact_values(result)
-            values["updated_at"] = utcnow()
             if result.error:
                 self.summary.errors += 1
                 self.summary.error_files.append((shown, result.error))
             if ThumbSize.GRID in result.thumbnails:
                 self.summary.thumbnails += 1  # videos and RAW previews: made while probing
-            old = existing.get(entry.rel_path)
-            moved_from = (
-                self._take_moved(by_hash, vanished, result.content_hash) if (old is None) else None
-            )
-            if old is not None:
-                self.summary.changed += 1
-                updates.append({"_id": old.id, **values})
-            elif moved_from is not None:
-                self.summary.moved += 1
-                updates.append(
-                    {
-                        "_id": moved_from.id,
-                        **values,
-                        "rel_path": entry.rel_path,
-                        "path": shown,
-                        "gallery_id": galleries[entry.gallery_folder],
-                    }
-                )
+            if entry.rel_path in existing or result.content_hash in affected_hashes:
+                deferred[entry.rel_path] = (entry, result)
             else:
                 self.summary.new += 1
-                inserts.append(
-                    {
-                        **values,
-                        "collection_id": self.collection_id,
-                        "gallery_id": galleries[entry.gallery_folder],
-                        "rel_path": entry.rel_path,
-                        "path": shown,
-                        "created_at": values["updated_at"],
-                    }
-                )
+                inserts.append(self._new_row(entry, result, galleries))
             self.progress(ImportProgress("reading", done, total, shown, self.summary.errors))
             now = time.monotonic()
-            if len(inserts) + len(updates) >= BATCH_ROWS or now - last_flush > BATCH_SECONDS:
-                self._flush(inserts, updates)
+            if len(inserts) >= BATCH_ROWS or now - last_flush > BATCH_SECONDS:
+                self._flush(inserts, [])
                 last_flush = now
-        self._flush(inserts, updates)
+        self._flush(inserts, [])
+        self._apply_matches(deferred, affected, galleries)
 
-    @staticmethod
-    def _take_moved(
-        by_hash: dict[str, list[bytes]], vanished: dict[bytes, _Existing], content_hash: str | None
-    ) -> _Existing | None:
-        paths = by_hash.get(content_hash or "")
-        while paths:
-            path = paths.pop()
-            old = vanished.pop(path, None)
-            if old is not None:
-                return old
-        return None
+    def _new_row(
+        self, entry: FileEntry, result: ProbeResult, galleries: dict[bytes, int]
+    ) -> dict[str, Any]:
+        values = _fact_values(result)
+        now = utcnow()
+        return {
+            **values,
+            "collection_id": self.collection_id,
+            "gallery_id": galleries[entry.gallery_folder],
+            "rel_path": entry.rel_path,
+            "path": display_name(entry.rel_path),
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def _apply_matches(
+        self,
+        deferred: dict[bytes, tuple[FileEntry, ProbeResult]],
+        affected: dict[int, tuple[bytes, _Existing]],
+        galleries: dict[bytes, int],
+    ) -> None:
+        resolution = resolve(
+            {path: result.content_hash for path, (_e, result) in deferred.items()},
+            [AffectedRow(rid, path, e.content_hash) for rid, (path, e) in affected.items()],
+            complete=not self.cancel.cancelled,
+        )
+        now = utcnow()
+        updates: list[dict[str, Any]] = []
+        moving: list[int] = []
+        for path, rid in resolution.row_for_path.items():
+            entry, result = deferred[path]
+            row = {"_id": rid, **_fact_values(result), "updated_at": now}
+            if affected[rid][0] != path:
+                moving.append(rid)
+                self.summary.moved += 1
+                row.update(
+                    rel_path=path,
+                    path=display_name(path),
+                    gallery_id=galleries[entry.gallery_folder],
+                )
+            else:
+                self.summary.changed += 1
+            updates.append(row)
+        inserts = [self._new_row(*deferred[p], galleries) for p in resolution.new_paths]
+        self.summary.new += len(inserts)
+        missing = [
+            {"_id": rid, "state": MediaState.MISSING.value, "error": None, "updated_at": now}
+            for rid in resolution.missing
+            if affected[rid][1].state != MediaState.MISSING.value
+        ]
+        self.summary.missing = len(missing)
+        with self.catalog.write_conn() as conn:
+            if moving:  # paths are unique: park movers first, so chains of renames fit
+                conn.execute(
+                    update(MEDIA).where(MEDIA.c.id == bindparam("_id")),
+                    [{"_id": rid, "rel_path": b"\x00moving\x00%d" % rid} for rid in moving],
+                )
+            _update_many(conn, updates + missing)
+            if inserts:
+                conn.execute(insert(MEDIA), inserts)
 
     def _flush(self, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
         if not inserts and not updates:
@@ -289,21 +316,6 @@ class _Importer:
             _update_many(conn, updates)
         inserts.clear()
         updates.clear()
-
-    def _mark_missing(self, vanished: dict[bytes, _Existing]) -> None:
-        ids = [e.id for e in vanished.values() if e.state != MediaState.MISSING.value]
-        if not ids:
-            return
-        now = utcnow()
-        with self.catalog.write_conn() as conn:
-            conn.execute(
-                update(MEDIA).where(MEDIA.c.id == bindparam("_id")),
-                [
-                    {"_id": i, "state": MediaState.MISSING.value, "error": None, "updated_at": now}
-                    for i in ids
-                ],
-            )
-        self.summary.missing = len(ids)
 
     # -- phase 3: grid thumbnails from the full image -------------------------------------
 
