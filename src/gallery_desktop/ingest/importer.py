@@ -3,7 +3,8 @@
 Rules (same for import, re-scan and, later, the watcher):
 - unchanged files (same size and mtime) are not read again;
 - changed files are probed again, keeping ratings, picks and labels;
-- a new path whose content hash matches a vanished row is that row, moved (ratings kept);
+- a file whose content hash matches a vanished (or displaced) row is that row, moved or
+  renamed, ratings kept; rename chains and swaps included (`matching.resolve`);
 - vanished files become `missing` (kept, with their culling) until they come back.
 Writes go in short batches, so a cancelled or killed import leaves a consistent catalogue
 that the next run completes.
