@@ -184,7 +184,8 @@ class _Importer:
                 if c is not None:
                     c.last_scan_at = utcnow()
                     session.add(c)
-            self.cache.trim()
+            if self.summary.thumbnails:  # only a cache that grew can be over its cap
+                self.cache.trim()
         self.summary.cancelled = self.cancel.cancelled
         self.summary.seconds = round(time.monotonic() - started, 3)
         self.progress(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,15 +50,15 @@ def thumbnail_one(job: ThumbnailJob, cache: ThumbnailCache) -> ThumbnailOutcome:
         return ThumbnailOutcome(job)
     try:
         with open(job.path, "rb") as f:
-            data = f.read(READ_WHOLE_LIMIT + 1)
+            if os.fstat(f.fileno()).st_size > READ_WHOLE_LIMIT:
+                return ThumbnailOutcome(job, skipped=True)  # previews of giants: on demand
+            data = f.read()
     except OSError as exc:
         return (
             ThumbnailOutcome(job, stale=True)
             if isinstance(exc, FileNotFoundError)
             else (ThumbnailOutcome(job, error=f"cannot read the file ({exc.strerror or exc})"))
         )
-    if len(data) > READ_WHOLE_LIMIT:
-        return ThumbnailOutcome(job, skipped=True)
     if hash_bytes(data) != job.content_hash:
         return ThumbnailOutcome(job, stale=True)
     try:
