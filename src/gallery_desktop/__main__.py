@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,7 +22,11 @@ def _paths(home: str | None) -> AppPaths:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    code = main_cli(args, _paths)
+    try:
+        code = main_cli(args, _paths)
+    except BrokenPipeError:  # `gallery-desktop media X --json | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     if code != -1:
         return code
     from gallery_desktop.ui.app import run_app  # Qt is imported only for the GUI
