@@ -42,9 +42,9 @@ def _shoot(tmp_path: Path) -> Path:
     return shoot
 
 
-def _drop(win: MainWindow, folder: Path) -> None:
+def _drag_enter(win: MainWindow, path: Path) -> tuple[QMimeData, QDragEnterEvent]:
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
     enter = QDragEnterEvent(
         QPoint(10, 10),
         Qt.DropAction.CopyAction,
@@ -53,6 +53,11 @@ def _drop(win: MainWindow, folder: Path) -> None:
         Qt.KeyboardModifier.NoModifier,
     )
     win.dragEnterEvent(enter)
+    return mime, enter
+
+
+def _drop(win: MainWindow, folder: Path) -> None:
+    mime, enter = _drag_enter(win, folder)
     assert enter.isAccepted()
     drop = QDropEvent(
         QPointF(10, 10),
@@ -97,16 +102,7 @@ def test_dropped_folder_is_imported_and_shown(
 def test_dropping_a_file_is_refused(window: MainWindow, tmp_path: Path) -> None:
     f = tmp_path / "x.jpg"
     shutil.copy(CORPUS / "photos/exif/flower.jpg", f)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(f))])
-    enter = QDragEnterEvent(
-        QPoint(1, 1),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dragEnterEvent(enter)
+    _mime, enter = _drag_enter(window, f)
     assert not enter.isAccepted()
 
 
