@@ -37,7 +37,7 @@ def _count(db: Path, sql: str) -> int:
         con.close()
 
 
-def test_killed_import_is_consistent_and_completed_by_the_next_run(tmp_path: Path) -> None:
+def _big_shoot(tmp_path: Path) -> tuple[Path, int]:
     shoot = tmp_path / "Big Shoot"
     originals = sorted((CORPUS / "photos" / "orientation").glob("*.jpg"))
     n = 0
@@ -49,15 +49,48 @@ def test_killed_import_is_consistent_and_completed_by_the_next_run(tmp_path: Pat
             data = src.read_bytes() + f"copy {i}".encode()
             (gallery / f"{i:02d}_{src.name}").write_bytes(data)
             n += 1
+    return shoot, n
+
+
+def _wait_for_rows(
+    proc: subprocess.Popen[bytes], db: Path, sql: str = "SELECT count(*) FROM media"
+) -> None:
+    deadline = time.monotonic() + 60
+    while _count(db, sql) == 0:
+        assert proc.poll() is None, "import finished before it could be stopped"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_ctrl_c_stops_cleanly_with_a_summary(tmp_path: Path) -> None:
+    shoot, n = _big_shoot(tmp_path)
+    home = tmp_path / "home"
+    db = home / "catalog.sqlite"
+    proc = _cli(home, "import", str(shoot))
+    _wait_for_rows(proc, db, "SELECT count(*) FROM media WHERE thumb_state = 'ok'")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert out.startswith(b"cancelled 'Big Shoot'"), out
+    assert b"run it again to finish" in err
+    assert b"Traceback" not in err
+    # It stopped short: files not catalogued yet, or thumbnails not made yet.
+    finished = _count(db, "SELECT count(*) FROM media WHERE thumb_state = 'ok'")
+    assert 0 < finished < n
+    again = _cli(home, "import", str(shoot))
+    again.communicate(timeout=120)
+    assert again.returncode == 0
+    assert _count(db, "SELECT count(*) FROM media WHERE state = 'ok'") == n
+    assert _count(db, "SELECT count(*) FROM media WHERE thumb_state = 'ok'") == n
+
+
+def test_killed_import_is_consistent_and_completed_by_the_next_run(tmp_path: Path) -> None:
+    shoot, n = _big_shoot(tmp_path)
     home = tmp_path / "home"
     db = home / "catalog.sqlite"
 
     proc = _cli(home, "import", str(shoot))
-    deadline = time.monotonic() + 60
-    while _count(db, "SELECT count(*) FROM media") == 0:
-        assert proc.poll() is None, "import finished before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    _wait_for_rows(proc, db)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     catalogued = _count(db, "SELECT count(*) FROM media")

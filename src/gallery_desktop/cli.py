@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any, TextIO
 
 from gallery_desktop import __version__
@@ -21,6 +24,7 @@ from gallery_desktop.ingest.importer import (
     ImportSummary,
     import_folder,
     rescan_collection,
+    shoot_folder,
 )
 from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.media.thumbnails import ThumbnailCache
@@ -139,28 +143,47 @@ def run_command(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: Tex
         catalog.close()
 
 
+@contextmanager
+def _ctrl_c_cancels(cancel: CancelToken, err: TextIO) -> Iterator[None]:
+    """First Ctrl-C: finish the files in hand, keep them, stop. A second one: stop now."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_sig: int, _frame: FrameType | None) -> None:
+        err.write("\nstopping after the files in hand (Ctrl-C again to quit at once)…\n")
+        cancel.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _import(
     args: argparse.Namespace, catalog: Catalog, cache: ThumbnailCache, out: TextIO, err: TextIO
 ) -> int:
-    for p in args.paths:  # refuse bad arguments before any work is done
-        expanded = os.path.expanduser(p)
-        if not os.path.isdir(expanded):
-            what = "not a folder" if os.path.exists(expanded) else "folder not found"
-            raise BadInputError(f"{what}: {p}")
+    roots = [shoot_folder(p) for p in args.paths]  # refuse bad arguments before any work
     summaries = []
     cancel = CancelToken()
     bar = ProgressBar(err)
-    try:
-        for p in args.paths:
-            s = import_folder(catalog, cache, p, progress=bar, cancel=cancel, workers=args.workers)
+    with _ctrl_c_cancels(cancel, err):
+        for root in roots:
+            if cancel.cancelled:
+                break
+            s = import_folder(
+                catalog, cache, root, progress=bar, cancel=cancel, workers=args.workers
+            )
             summaries.append(s)
             if not args.json:
                 _print_summary(s, out)
-    except KeyboardInterrupt:
-        err.write("\ninterrupted: what was imported so far is kept; run it again to finish\n")
-        return 130
     if args.json:
         _dump([s.as_dict() for s in summaries], out)
+    if cancel.cancelled:
+        err.write("interrupted: what was imported so far is kept; run it again to finish\n")
+        return 130
     return 0
 
 
@@ -232,17 +255,23 @@ def _check(catalog: Catalog, out: TextIO) -> int:
     return 0 if rep.catalogue_ok and rep.in_step_with_disk else 1
 
 
-def main_cli(
-    argv: Sequence[str], paths_for: Any, out: TextIO = sys.stdout, err: TextIO = sys.stderr
-) -> int:
-    """Parse and run a command; returns the exit code. `paths_for(home)` gives AppPaths."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        return -1  # no command: the caller opens the GUI
-    paths: AppPaths = paths_for(args.home).ensure()
+def run_parsed(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: TextIO) -> int:
+    """Run a parsed command; problems in the input or environment are one line on stderr."""
     try:
         return run_command(args, paths, out, err)
     except UserFacingError as exc:
         err.write(f"gallery-desktop: error: {exc}\n")
         return 2 if isinstance(exc, BadInputError) else 1
+
+
+def main_cli(
+    argv: Sequence[str],
+    paths_for: Callable[[str | None], AppPaths],
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Parse and run a command; returns the exit code (-1: no command, open the GUI)."""
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return -1
+    return run_parsed(args, paths_for(args.home).ensure(), out, err)

@@ -19,5 +19,5 @@ class CatalogError(UserFacingError):
     """The catalogue file cannot be used as it is (newer schema, not a catalogue, locked)."""
 
 
-class ImportCancelled(Exception):  # noqa: N818 - reads better at the call site than ...Error
-    """The user cancelled an import; what was catalogued so far stays consistent."""
+class BusyError(UserFacingError):
+    """Someone else (another window, the CLI, the watcher) is doing this right now."""

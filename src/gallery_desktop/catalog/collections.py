@@ -137,6 +137,16 @@ def ensure_galleries(catalog: Catalog, collection_id: int, folders: set[bytes]) 
 
     New galleries are placed after the existing ones, in name order.
     """
+    with catalog.read() as session:
+        known_now = {
+            g.folder: g.id
+            for g in session.exec(
+                select(Gallery).where(col(Gallery.collection_id) == collection_id)
+            )
+            if g.folder is not None and g.id is not None
+        }
+    if folders <= known_now.keys():
+        return known_now  # the usual re-scan: nothing to write
     with catalog.write() as session:
         existing = session.exec(
             select(Gallery).where(col(Gallery.collection_id) == collection_id)

@@ -14,11 +14,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
-from gallery_desktop.errors import CatalogError
+from gallery_desktop.errors import BusyError, CatalogError
+
+try:
+    import fcntl
+except ImportError:  # Windows: imports are not locked against each other there (yet)
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +178,7 @@ class Catalog:
             raw = conn.connection.driver_connection
             assert raw is not None
             raw.execute("PRAGMA foreign_keys = OFF")
+            conn.info["begin_immediate"] = True  # two processes starting at once: one waits
             try:
                 with conn.begin():
                     cfg.attributes["connection"] = conn
@@ -181,6 +187,7 @@ class Catalog:
                     if broken:
                         raise CatalogError(f"migration left broken references: {broken[:5]}")
             finally:
+                conn.info["begin_immediate"] = False
                 raw.execute("PRAGMA foreign_keys = ON")
         log.info("catalogue %s migrated to %s", self.db_file, target)
 
@@ -212,9 +219,29 @@ class Catalog:
             finally:
                 conn.info["begin_immediate"] = False
 
-    def checkpoint(self) -> None:
-        with self.engine.connect() as conn:
-            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    @contextmanager
+    def collection_lock(self, collection_id: int, name: str) -> Iterator[None]:
+        """One import or re-scan of a collection at a time, across threads and processes.
+
+        Raises BusyError at once if another one is running (the GUI, the CLI or the watcher).
+        """
+        lock_dir = self.db_file.parent / "locks"
+        lock_dir.mkdir(exist_ok=True)
+        path = lock_dir / f"{self.db_file.stem}-collection-{collection_id}.lock"
+        with path.open("a+b") as f:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise BusyError(
+                        f"collection {name!r} is being imported or re-scanned right now "
+                        "(in another window or process); try again when that has finished"
+                    ) from None
+            try:
+                yield
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -34,7 +34,8 @@ class MediaRecord:
     rating: int
     pick: str | None
     label: str | None
-    thumbnail: str | None
+    thumbnail: str | None  # the 256 px grid thumbnail
+    placeholder: str | None  # the camera's small embedded preview, shown until there is one
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,10 +61,12 @@ def list_media(
         rows = session.exec(query).all()
     out = []
     for m, gallery_name in rows:
-        thumb = None
-        if cache is not None and m.content_hash and m.thumb_state == "ok":
-            p = cache.path_for(m.content_hash, ThumbSize.GRID)
-            thumb = str(p) if p.is_file() else None
+        thumb = placeholder = None
+        if cache is not None and m.content_hash:
+            grid = cache.get(m.content_hash, ThumbSize.GRID)  # get() marks it recently used
+            embedded = None if grid else cache.get(m.content_hash, ThumbSize.EMBEDDED)
+            thumb = str(grid) if grid else None
+            placeholder = str(embedded) if embedded else None
         assert m.id is not None
         out.append(
             MediaRecord(
@@ -88,6 +91,7 @@ def list_media(
                 pick=m.pick,
                 label=m.label,
                 thumbnail=thumb,
+                placeholder=placeholder,
             )
         )
     return out

@@ -31,7 +31,7 @@ from gallery_desktop.catalog.models import Collection, Media, MediaState, utcnow
 from gallery_desktop.errors import BadInputError
 from gallery_desktop.ingest.matching import AffectedRow, resolve
 from gallery_desktop.ingest.parallel import CancelToken, run_parallel
-from gallery_desktop.ingest.probe import ProbeResult, probe_file
+from gallery_desktop.ingest.probe import ProbeResult, is_passing_error, probe_file
 from gallery_desktop.ingest.scan import FileEntry, scan_tree
 from gallery_desktop.ingest.thumbnailer import ThumbnailJob, make_thumbnails
 from gallery_desktop.media.thumbnails import ThumbnailCache, ThumbSize
@@ -86,6 +86,7 @@ class _Existing:
     mtime_ns: int
     content_hash: str | None
     state: str
+    error: str | None
 
 
 def _fact_values(result: ProbeResult) -> dict[str, Any]:
@@ -104,10 +105,16 @@ def _fact_values(result: ProbeResult) -> dict[str, Any]:
         "duration": result.duration,
         "state": MediaState.ERROR.value if result.error else MediaState.OK.value,
         "error": result.error,
-        "thumb_state": "pending"
-        if result.needs_render and not result.error
-        else ("ok" if result.thumbnails else "none"),
+        "thumb_state": _thumb_state(result),
     }
+
+
+def _thumb_state(result: ProbeResult) -> str:
+    if result.error:
+        return "none"
+    if result.needs_render:
+        return "pending"
+    return "ok" if ThumbSize.GRID in result.thumbnails else "none"
 
 
 class _Importer:
@@ -138,13 +145,17 @@ class _Importer:
     def _load_existing(self) -> dict[bytes, _Existing]:
         with self.catalog.engine.connect() as conn:
             rows = conn.exec_driver_sql(
-                "SELECT rel_path, id, size_bytes, mtime_ns, content_hash, state "
+                "SELECT rel_path, id, size_bytes, mtime_ns, content_hash, state, error "
                 "FROM media WHERE collection_id = ?",
                 (self.collection_id,),
             ).fetchall()
-        return {r[0]: _Existing(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+        return {r[0]: _Existing(*r[1:]) for r in rows}
 
     def run(self) -> ImportSummary:
+        with self.catalog.collection_lock(self.collection_id, self.summary.collection):
+            return self._run()
+
+    def _run(self) -> ImportSummary:
         started = time.monotonic()
         self.progress(ImportProgress("scanning", 0, 0, self.summary.folder, 0))
         report = scan_tree(self.root)
@@ -161,6 +172,7 @@ class _Importer:
                 and old.size == entry.size
                 and old.mtime_ns == entry.mtime_ns
                 and old.state != MediaState.MISSING.value
+                and not is_passing_error(old.error)
             ):
                 self.summary.unchanged += 1
             else:
@@ -202,8 +214,13 @@ class _Importer:
             os.path.join(self.root, entry.rel_path), entry.file_class, entry.size, entry.mtime_ns
         )
         if result.content_hash:
-            for size, jpeg in result.thumbnails.items():
-                self.cache.put(result.content_hash, size, jpeg)
+            for size, jpeg in list(result.thumbnails.items()):
+                try:
+                    self.cache.put(result.content_hash, size, jpeg)
+                except OSError as exc:  # the cache is only a cache: retry in the next pass
+                    log.warning("cannot write a thumbnail to the cache: %s", exc)
+                    del result.thumbnails[size]
+                    result.needs_render = True
         return result
 
     def _probe_all(
@@ -246,7 +263,10 @@ class _Importer:
                 self._flush(inserts, [])
                 last_flush = now
         self._flush(inserts, [])
-        self._apply_matches(deferred, affected, galleries)
+        if not self.cancel.cancelled:
+            # A cancelled scan has read only some of the files: matching part of a rename or a
+            # swap could hand ratings to the wrong photo. Those files are read again next time.
+            self._apply_matches(deferred, affected, galleries)
 
     def _new_row(
         self, entry: FileEntry, result: ProbeResult, galleries: dict[bytes, int]
@@ -324,11 +344,17 @@ class _Importer:
     def _render_thumbnails(self) -> None:
         with self.catalog.engine.connect() as conn:
             rows = conn.exec_driver_sql(
-                "SELECT id, rel_path, content_hash FROM media WHERE collection_id = ? "
-                "AND thumb_state = 'pending' AND state = 'ok'",
+                "SELECT id, rel_path, content_hash, size_bytes, mtime_ns, kind, thumb_state "
+                "FROM media WHERE collection_id = ? AND state = 'ok' "
+                "AND thumb_state IN ('pending', 'ok') AND content_hash IS NOT NULL",
                 (self.collection_id,),
             ).fetchall()
-        jobs = [ThumbnailJob(r[0], os.path.join(self.root, r[1]), r[2]) for r in rows]
+        # 'ok' rows whose file left the cache (evicted, or the cache was wiped) are made again.
+        jobs = [
+            ThumbnailJob(rid, os.path.join(self.root, rel), digest, size, mtime_ns, kind)
+            for rid, rel, digest, size, mtime_ns, kind, state in rows
+            if state == "pending" or not self.cache.has(digest, ThumbSize.GRID)
+        ]
         total = len(jobs)
         pending: list[dict[str, Any]] = []
         last_flush = time.monotonic()
@@ -341,7 +367,7 @@ class _Importer:
                 self.summary.error_files.append(
                     (display_name(os.path.relpath(outcome.job.path, self.root)), outcome.error)
                 )
-            else:
+            elif outcome.made:
                 self.summary.thumbnails += 1
             self.progress(ImportProgress("thumbnails", done, total, None, self.summary.errors))
             now = time.monotonic()
@@ -365,7 +391,8 @@ def _update_many(conn: Connection, updates: list[dict[str, Any]]) -> None:
         conn.execute(stmt, rows)
 
 
-def _folder_bytes(folder: str | os.PathLike[str] | bytes) -> bytes:
+def shoot_folder(folder: str | os.PathLike[str] | bytes) -> bytes:
+    """The real path of a folder to import, or BadInputError saying what is wrong with it."""
     raw = os.fsencode(folder)
     expanded = os.path.expanduser(raw)
     if not os.path.exists(expanded):
@@ -387,7 +414,7 @@ def import_folder(
     workers: int | None = None,
 ) -> ImportSummary:
     """Import (or re-scan) one shoot folder as a collection. Raises BadInputError."""
-    root = _folder_bytes(folder)
+    root = shoot_folder(folder)
     collection = collection_for_folder(catalog, root)
     return _Importer(
         catalog, cache, root, collection, progress, cancel or CancelToken(), workers
@@ -430,4 +457,5 @@ __all__ = [
     "ImportSummary",
     "import_folder",
     "rescan_collection",
+    "shoot_folder",
 ]

@@ -28,6 +28,15 @@ READ_WHOLE_LIMIT: Final = 512 * 1024**2
 CHUNK: Final = 4 * 1024**2
 
 
+# Errors that say nothing about the file's content (a flaky drive, a permission later fixed,
+# a busy machine): a re-scan tries such files again even when their size and mtime are the same.
+PASSING_ERRORS: Final = ("permission denied", "cannot read the file", "not enough memory")
+
+
+def is_passing_error(error: str | None) -> bool:
+    return bool(error) and str(error).startswith(PASSING_ERRORS)
+
+
 @dataclass
 class ProbeResult:
     """What was learned about one file. `error` set means the file is catalogued as `error`."""
@@ -100,34 +109,37 @@ def probe_file(path: bytes, file_class: FileClass, size: int, mtime_ns: int) -> 
 
 def _probe_photo(path: bytes, result: ProbeResult) -> None:
     result.kind = "photo"
-    source: bytes | IO[bytes]
-    if result.size_bytes <= READ_WHOLE_LIMIT:
-        with open(path, "rb") as f:
-            source = f.read()
-        result.content_hash = hash_bytes(source)
-    else:
-        result.content_hash = hash_file(path)
-        source = open(path, "rb")  # noqa: SIM115 - the image owns and closes it
+    with open(path, "rb") as f:
+        if result.size_bytes <= READ_WHOLE_LIMIT:
+            data = f.read()
+            result.content_hash = hash_bytes(data)
+            _read_photo(data, path, result)
+        else:  # giants: hash in chunks, read the headers from disk
+            result.content_hash = hash_file(path)
+            _read_photo(f, path, result)
+    result.needs_render = result.error is None
+
+
+def _read_photo(source: bytes | IO[bytes], path: bytes, result: ProbeResult) -> None:
     try:
         opened = open_image(source)
     except DecodeError as exc:
         result.error = str(exc)
         return
-    im = opened.image
-    result.format = opened.format
-    result.width, result.height = opened.width, opened.height
-    result.orientation = opened.orientation
-    facts = ExifFacts(im)
-    result.taken_at = facts.taken_at()
-    result.camera = facts.camera()
-    result.lens = facts.lens()
-    embedded = facts.embedded_thumbnail()
+    with opened.image as im:
+        result.format = opened.format
+        result.width, result.height = opened.width, opened.height
+        result.orientation = opened.orientation
+        facts = ExifFacts(im)
+        result.taken_at = facts.taken_at()
+        result.camera = facts.camera()
+        result.lens = facts.lens()
+        embedded = facts.embedded_thumbnail()
     if embedded:
         try:
             result.thumbnails[ThumbSize.EMBEDDED] = oriented_jpeg(embedded, opened.orientation)
         except DecodeError:
             log.info("unusable embedded thumbnail in %r", path)
-    result.needs_render = True
 
 
 def _probe_video(path: bytes, result: ProbeResult) -> None:
@@ -141,9 +153,7 @@ def _probe_video(path: bytes, result: ProbeResult) -> None:
         return
     result.width, result.height, result.duration = facts.width, facts.height, facts.duration
     if facts.frame is not None:
-        jpeg = encode_jpeg(facts.frame)
-        result.thumbnails[ThumbSize.GRID] = jpeg
-        result.thumbnails[ThumbSize.EMBEDDED] = jpeg
+        result.thumbnails[ThumbSize.GRID] = encode_jpeg(facts.frame)
     else:
         log.info("no thumbnail for video %r: %s", path, facts.frame_error)
 
@@ -168,7 +178,6 @@ def _probe_raw(path: bytes, result: ProbeResult) -> None:
         try:
             grid = oriented_jpeg(meta.preview, result.orientation, int(ThumbSize.GRID))
             result.thumbnails[ThumbSize.GRID] = grid
-            result.thumbnails[ThumbSize.EMBEDDED] = grid
         except DecodeError as exc:
             log.info("unusable raw preview in %r: %s", path, exc)
 
@@ -178,7 +187,7 @@ def _raw_metadata_from_libraw(path: bytes) -> rawmeta.RawMetadata | None:
     import rawpy  # imported here: LibRaw is only needed for these rarer formats
 
     try:
-        with rawpy.imread(os.fsdecode(path)) as raw:
+        with open(path, "rb") as f, rawpy.imread(f) as raw:  # a file object: any name works
             sizes = raw.sizes
             orientation = {0: 1, 3: 3, 5: 8, 6: 6}.get(int(sizes.flip), 1)
             w, h = int(sizes.width), int(sizes.height)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 from gallery_desktop.ingest.filetypes import FileClass, classify_name, is_hidden_or_system
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,28 +48,37 @@ def scan_tree(root: bytes) -> ScanReport:
             unreadable.append(rel_dir)
             continue
         with it:
-            for entry in it:
-                name = entry.name
-                rel = rel_dir + b"/" + name if rel_dir else name
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        if not is_hidden_or_system(name):
-                            stack.append(rel)
+            try:
+                for entry in it:
+                    found = _entry(entry, rel_dir, stack)
+                    if found is None:
                         continue
-                    cls = classify_name(name)
-                    if cls is FileClass.IGNORED:
+                    if found.file_class is FileClass.IGNORED:
                         skipped += 1
-                        continue
-                    if not entry.is_file():
-                        continue  # broken links, sockets, devices
-                    st = entry.stat()
-                except OSError as exc:
-                    log.warning("cannot stat %r: %s", rel, exc)
-                    continue
-                entries.append(FileEntry(rel, cls, st.st_size, st.st_mtime_ns))
+                    else:
+                        entries.append(found)
+            except OSError as exc:  # the listing broke off: a drive unplugged, an I/O error
+                log.warning("cannot finish reading folder %r: %s", abs_dir, exc)
+                unreadable.append(rel_dir)
     return ScanReport(entries, skipped, unreadable)
 
 
-def iter_chunks(items: list[T], size: int) -> Iterator[list[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _entry(entry: os.DirEntry[bytes], rel_dir: bytes, stack: list[bytes]) -> FileEntry | None:
+    """One directory entry: folders go on the stack; files come back classified."""
+    name = entry.name
+    rel = rel_dir + b"/" + name if rel_dir else name
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            if not is_hidden_or_system(name):
+                stack.append(rel)
+            return None
+        cls = classify_name(name)
+        if cls is FileClass.IGNORED:
+            return FileEntry(rel, cls, 0, 0)
+        if not entry.is_file():
+            return None  # broken links, sockets, devices
+        st = entry.stat()
+    except OSError as exc:
+        log.warning("cannot stat %r: %s", rel, exc)
+        return None
+    return FileEntry(rel, cls, st.st_size, st.st_mtime_ns)

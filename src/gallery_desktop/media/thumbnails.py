@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 from PIL import Image
 
@@ -53,7 +53,7 @@ def draft_box(width: int, height: int, long_edge: int) -> tuple[int, int]:
     return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
 
 
-def render(data: bytes, long_edge: int) -> Image.Image:
+def render(data: bytes | IO[bytes], long_edge: int) -> Image.Image:
     """Decode just enough of an image to make an sRGB RGB picture of `long_edge` pixels.
 
     Orientation is applied after the resize (fewer pixels to turn).
@@ -154,6 +154,8 @@ class ThumbnailCache:
             return out
         for dirpath, _dirs, names in os.walk(self.root):
             for name in names:
+                if name.startswith(".tmp-"):
+                    continue  # being written by someone right now
                 full = os.path.join(dirpath, name)
                 try:
                     st = os.stat(full)

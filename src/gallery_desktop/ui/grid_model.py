@@ -58,9 +58,10 @@ class MediaGridModel(QAbstractListModel):
             return cached
         if rec.state == "error":
             return self._error
-        if not rec.thumbnail or not Path(rec.thumbnail).is_file():
+        source = rec.thumbnail or rec.placeholder
+        if not source or not Path(source).is_file():
             return self._missing
-        img = QImage(rec.thumbnail)
+        img = QImage(source)
         if img.isNull():
             return self._missing
         self._images[rec.id] = img

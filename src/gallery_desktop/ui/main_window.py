@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import os
+import time
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
-from gallery_desktop.catalog.collections import list_collections, list_galleries
+from gallery_desktop.catalog.collections import display_name, list_collections, list_galleries
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import list_media
 from gallery_desktop.errors import UserFacingError
@@ -45,7 +46,8 @@ class MainWindow(QMainWindow):
         self.catalog, self.cache, self.settings = catalog, cache, settings
         self.tasks = BackgroundTasks(self)
         self._cancel: CancelToken | None = None
-        self._queue: list[str] = []
+        self._queue: list[str | bytes] = []
+        self._last_progress = 0.0
         self.setWindowTitle("Gallery Desktop")
         self.setAcceptDrops(True)
 
@@ -112,6 +114,7 @@ class MainWindow(QMainWindow):
 
     def refresh_sidebar(self) -> None:
         selected = self._selected()
+        blocker = QSignalBlocker(self.sidebar)  # one grid reload at the end, not one per item
         self.sidebar.clear()
         collections = list_collections(self.catalog)
         for c in collections:
@@ -141,6 +144,7 @@ class MainWindow(QMainWindow):
         first = self.sidebar.topLevelItem(0)
         if not self.sidebar.selectedItems() and first is not None:
             first.setSelected(True)
+        blocker.unblock()
         self._show_selected()
 
     def _selected(self) -> tuple[str, int] | None:
@@ -168,7 +172,7 @@ class MainWindow(QMainWindow):
         if folder:
             self.import_folders([folder])
 
-    def import_folders(self, folders: list[str]) -> None:
+    def import_folders(self, folders: list[str | bytes]) -> None:
         self._queue.extend(folders)
         if self._cancel is None:
             self._start_next()
@@ -182,7 +186,7 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(True)
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.status_label.setText(f"Importing {folder} …")
+        self.status_label.setText(f"Importing {display_name(os.fsencode(folder))} …")
 
         def work(report: Any) -> ImportSummary:
             return import_folder(self.catalog, self.cache, folder, progress=report, cancel=cancel)
@@ -190,6 +194,10 @@ class MainWindow(QMainWindow):
         self.tasks.run(work, self._import_done, self._import_failed, self._import_progress)
 
     def _import_progress(self, p: ImportProgress) -> None:
+        now = time.monotonic()
+        if now - self._last_progress < 0.1 and p.done != p.total:
+            return  # a progress line per file would keep the GUI thread busy for nothing
+        self._last_progress = now
         if p.total:
             self.progress.setRange(0, p.total)
             self.progress.setValue(p.done)
@@ -238,8 +246,17 @@ class MainWindow(QMainWindow):
     # -- drag and drop ---------------------------------------------------------------------
 
     @staticmethod
-    def _folders(urls: list[QUrl]) -> list[str]:
-        return [u.toLocalFile() for u in urls if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]
+    def _folders(urls: list[QUrl]) -> list[str | bytes]:
+        """Dropped folders as raw bytes: names that are not UTF-8 survive the trip."""
+        out: list[str | bytes] = []
+        for url in urls:
+            if not url.isLocalFile():
+                continue
+            encoded = url.path(QUrl.ComponentFormattingOption.FullyEncoded)
+            raw = bytes(QByteArray.fromPercentEncoding(encoded.encode("ascii")).data())
+            if os.path.isdir(raw):
+                out.append(raw)
+        return out
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls() and self._folders(event.mimeData().urls()):
