@@ -144,7 +144,9 @@ class _Importer:
 
     def _load_existing(self) -> dict[bytes, _Existing]:
         with self.catalog.engine.connect() as conn:
-            rows = conn.exec_driver_sql(
+            raw = conn.connection.driver_connection  # plain sqlite3: 100k rows in ~0.2 s
+            assert raw is not None
+            rows = raw.execute(
                 "SELECT rel_path, id, size_bytes, mtime_ns, content_hash, state, error "
                 "FROM media WHERE collection_id = ?",
                 (self.collection_id,),
@@ -343,17 +345,20 @@ class _Importer:
 
     def _render_thumbnails(self) -> None:
         with self.catalog.engine.connect() as conn:
-            rows = conn.exec_driver_sql(
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            rows = raw.execute(
                 "SELECT id, rel_path, content_hash, size_bytes, mtime_ns, kind, thumb_state "
                 "FROM media WHERE collection_id = ? AND state = 'ok' "
                 "AND thumb_state IN ('pending', 'ok') AND content_hash IS NOT NULL",
                 (self.collection_id,),
             ).fetchall()
         # 'ok' rows whose file left the cache (evicted, or the cache was wiped) are made again.
+        in_cache = self.cache.hashes(ThumbSize.GRID)
         jobs = [
             ThumbnailJob(rid, os.path.join(self.root, rel), digest, size, mtime_ns, kind)
             for rid, rel, digest, size, mtime_ns, kind, state in rows
-            if state == "pending" or not self.cache.has(digest, ThumbSize.GRID)
+            if state == "pending" or digest not in in_cache
         ]
         total = len(jobs)
         pending: list[dict[str, Any]] = []

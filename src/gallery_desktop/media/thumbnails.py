@@ -133,6 +133,22 @@ class ThumbnailCache:
             raise
         return target
 
+    def hashes(self, size: ThumbSize) -> set[str]:
+        """Content hashes with a picture of `size` in the cache (one listing, no stat calls)."""
+        found: set[str] = set()
+        top = os.path.join(self.root, str(int(size)))
+        try:
+            shards = [e.path for e in os.scandir(top) if e.is_dir()]
+        except OSError:
+            return found
+        for shard in shards:
+            try:
+                with os.scandir(shard) as it:
+                    found.update(e.name[:-4] for e in it if e.name.endswith(".jpg"))
+            except OSError:
+                continue
+        return found
+
     def best(self, content_hash: str | None) -> Path | None:
         """The best picture we have right now: grid thumbnail, else the embedded preview."""
         for size in (ThumbSize.GRID, ThumbSize.EMBEDDED):
