@@ -321,6 +321,8 @@ class _Importer:
             if affected[rid][1].state != MediaState.MISSING.value
         ]
         self.summary.missing = len(missing)
+        if not (updates or inserts or missing):
+            return  # the usual re-scan: nothing moved, changed or went missing
         with self.catalog.write_conn() as conn:
             if moving:  # paths are unique: park movers first, so chains of renames fit
                 conn.execute(
