@@ -15,9 +15,15 @@ from typing import Any, TextIO
 
 from gallery_desktop import __version__
 from gallery_desktop.catalog.check import check_catalog
-from gallery_desktop.catalog.collections import find_collection, list_collections
+from gallery_desktop.catalog.collections import display_name, find_collection, list_collections
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import list_media
+from gallery_desktop.catalog.watched import (
+    add_shoots_folder,
+    list_watched,
+    remove_shoots_folder,
+    set_collection_watched,
+)
 from gallery_desktop.errors import BadInputError, UserFacingError
 from gallery_desktop.ingest.importer import (
     ImportProgress,
@@ -27,10 +33,11 @@ from gallery_desktop.ingest.importer import (
     shoot_folder,
 )
 from gallery_desktop.ingest.parallel import CancelToken
+from gallery_desktop.ingest.watcher import WatchService, WatchTimings
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
 
-COMMANDS = ("import", "rescan", "collections", "media", "check")
+COMMANDS = ("import", "rescan", "collections", "media", "check", "watch")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +67,34 @@ def build_parser() -> argparse.ArgumentParser:
     media.add_argument("--json", action="store_true", help="print as a JSON array")
 
     sub.add_parser("check", help="check the catalogue file and compare it with the disk")
+
+    watch = sub.add_parser(
+        "watch",
+        help="follow the watched folders (or import and follow PATHs) until Ctrl-C",
+        description="Keeps the catalogue in step with the disk: new, changed, moved and "
+        "deleted files are handled by themselves. With --list/--on/--off/--add-shoots-folder/"
+        "--remove-shoots-folder it changes what is watched and exits.",
+    )
+    watch.add_argument("paths", nargs="*", metavar="PATH", help="shoot folders to import first")
+    watch.add_argument(
+        "--settle",
+        type=float,
+        default=WatchTimings.settle,
+        metavar="SECONDS",
+        help="how long a file must be untouched before it is read (default %(default)s)",
+    )
+    watch.add_argument("--polling", action="store_true", help="poll instead of inotify")
+    watch.add_argument("--list", action="store_true", help="list the watched folders")
+    watch.add_argument("--on", action="append", default=[], metavar="COLLECTION")
+    watch.add_argument("--off", action="append", default=[], metavar="COLLECTION")
+    watch.add_argument(
+        "--add-shoots-folder",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="watch DIR: every folder that appears in it becomes a collection",
+    )
+    watch.add_argument("--remove-shoots-folder", action="append", default=[], metavar="DIR")
     return p
 
 
@@ -138,6 +173,8 @@ def run_command(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: Tex
             return 0
         if args.command == "check":
             return _check(catalog, out)
+        if args.command == "watch":
+            return _watch(args, catalog, cache, out, err)
         raise AssertionError(args.command)
     finally:
         catalog.close()
@@ -231,6 +268,67 @@ def _collections(args: argparse.Namespace, catalog: Catalog, out: TextIO) -> int
             f"{r.id:>5}  {r.name}  ({r.galleries} galleries, {r.photos} photos, "
             f"{r.videos} videos{extra})  {r.folder or ''}\n"
         )
+    return 0
+
+
+def _watch_settings(args: argparse.Namespace, catalog: Catalog, out: TextIO) -> bool:
+    """Apply --on/--off/--add/--remove; True if the command was only about settings."""
+    for ref, enabled in [(r, True) for r in args.on] + [(r, False) for r in args.off]:
+        with catalog.read() as session:
+            cid = find_collection(session, ref).id
+        assert cid is not None
+        set_collection_watched(catalog, cid, enabled)
+    for folder in args.add_shoots_folder:
+        add_shoots_folder(catalog, folder, polling=args.polling)
+    for folder in args.remove_shoots_folder:
+        remove_shoots_folder(catalog, folder)
+    settings_only = bool(
+        args.list or args.on or args.off or args.add_shoots_folder or args.remove_shoots_folder
+    )
+    if settings_only:
+        for t in list_watched(catalog):
+            kind = "shoots folder" if t.is_shoots_folder else "collection"
+            state = ("watched" if t.enabled else "not watched") + (", polled" if t.polling else "")
+            out.write(f"{t.name:<30} {kind:<13} {state:<20} {display_name(t.path)}\n")
+    return settings_only
+
+
+def _watch(
+    args: argparse.Namespace, catalog: Catalog, cache: ThumbnailCache, out: TextIO, err: TextIO
+) -> int:
+    if _watch_settings(args, catalog, out):
+        return 0
+
+    def report(line: str) -> None:
+        out.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+        out.flush()
+
+    for root in [shoot_folder(p) for p in args.paths]:
+        s = import_folder(catalog, cache, root, settle_seconds=args.settle)
+        set_collection_watched(catalog, s.collection_id, True)
+        report(f"imported {s.collection!r}: {s.new} new, {s.unsettled} still being written")
+    if not any(t.enabled for t in list_watched(catalog)):
+        raise BadInputError("nothing to watch: import a folder first, or give PATHs to watch")
+    stop = threading.Event()
+    timings = WatchTimings(settle=args.settle)
+    service = WatchService(
+        catalog, cache, timings=timings, report=report, force_polling=args.polling
+    )
+    previous = {
+        sig: signal.signal(sig, lambda _s, _f: stop.set())
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        service.start()
+        names = ", ".join(t.name for t in service.watched())
+        report(f"watching {names} (Ctrl-C to stop)")
+        while not stop.wait(1.0):
+            pass
+    finally:
+        service.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    report("stopped")
     return 0
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import Collection, Gallery, Media, utcnow
+from gallery_desktop.catalog.models import Collection, Gallery, Media, WatchedFolder, utcnow
 from gallery_desktop.errors import BadInputError
 
 DEFAULT_GALLERY_NAME = "Highlights"
@@ -129,6 +129,7 @@ def collection_for_folder(catalog: Catalog, folder: bytes) -> Collection:
         )
         session.add(collection)
         session.flush()
+        session.add(WatchedFolder(collection_id=collection.id, path=folder))  # watched by default
         return collection
 
 

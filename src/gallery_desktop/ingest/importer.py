@@ -69,6 +69,8 @@ class ImportSummary:
     errors: int = 0
     skipped: int = 0
     thumbnails: int = 0
+    unsettled: int = 0  # files still being written: left for a later scan
+    settles_in: float = 0.0  # seconds until the youngest of them has been still long enough
     cancelled: bool = False
     seconds: float = 0.0
     error_files: list[tuple[str, str]] = field(default_factory=list)
@@ -127,8 +129,10 @@ class _Importer:
         progress: ProgressCallback | None,
         cancel: CancelToken,
         workers: int | None,
+        settle_seconds: float = 0.0,
     ) -> None:
         self.catalog, self.cache, self.root = catalog, cache, root
+        self.settle_ns = int(settle_seconds * 1e9)
         assert collection.id is not None
         self.collection_id = collection.id
         self.progress = progress or (lambda _p: None)
@@ -167,8 +171,15 @@ class _Importer:
         self.summary.skipped = report.skipped
 
         to_probe: list[FileEntry] = []
+        settled_before = time.time_ns() - self.settle_ns
+        youngest = 0
         for entry in report.entries:
             old = existing.get(entry.rel_path)
+            if self.settle_ns and entry.touched_ns > settled_before:
+                # Still being written (or just finished): neither read it nor call it gone.
+                self.summary.unsettled += 1
+                youngest = max(youngest, entry.touched_ns)
+                continue
             if (
                 old is not None
                 and old.size == entry.size
@@ -179,6 +190,8 @@ class _Importer:
                 self.summary.unchanged += 1
             else:
                 to_probe.append(entry)
+        if youngest:
+            self.summary.settles_in = max(0.0, (youngest - settled_before) / 1e9)
         vanished = {p: e for p, e in existing.items() if p not in on_disk}
         if report.unreadable_dirs:
             # A folder we could not list is not a folder whose files were deleted.
@@ -294,7 +307,8 @@ class _Importer:
         resolution = resolve(
             {path: result.content_hash for path, (_e, result) in deferred.items()},
             [AffectedRow(rid, path, e.content_hash) for rid, (path, e) in affected.items()],
-            complete=not self.cancel.cancelled,
+            # Files still being written may be where the vanished ones went: no verdict yet.
+            complete=not self.summary.unsettled,
         )
         now = utcnow()
         updates: list[dict[str, Any]] = []
@@ -419,12 +433,24 @@ def import_folder(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    settle_seconds: float = 0.0,
 ) -> ImportSummary:
-    """Import (or re-scan) one shoot folder as a collection. Raises BadInputError."""
+    """Import (or re-scan) one shoot folder as a collection. Raises BadInputError.
+
+    With `settle_seconds`, files touched more recently than that are left for a later scan
+    (the watcher's way of never reading a half-copied file).
+    """
     root = shoot_folder(folder)
     collection = collection_for_folder(catalog, root)
     return _Importer(
-        catalog, cache, root, collection, progress, cancel or CancelToken(), workers
+        catalog,
+        cache,
+        root,
+        collection,
+        progress,
+        cancel or CancelToken(),
+        workers,
+        settle_seconds,
     ).run()
 
 
@@ -436,6 +462,7 @@ def rescan_collection(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     workers: int | None = None,
+    settle_seconds: float = 0.0,
 ) -> ImportSummary:
     with catalog.read() as session:
         collection = session.get(Collection, collection_id)
@@ -456,6 +483,7 @@ def rescan_collection(
         progress,
         cancel or CancelToken(),
         workers,
+        settle_seconds,
     ).run()
 
 

@@ -17,6 +17,9 @@ class FileEntry:
     file_class: FileClass
     size: int
     mtime_ns: int
+    # Last time anything touched the file (write, or a tool setting an old mtime afterwards):
+    # max(mtime, ctime). A file untouched for a while is done being copied.
+    touched_ns: int = 0
 
     @property
     def gallery_folder(self) -> bytes:
@@ -74,11 +77,11 @@ def _entry(entry: os.DirEntry[bytes], rel_dir: bytes, stack: list[bytes]) -> Fil
             return None
         cls = classify_name(name)
         if cls is FileClass.IGNORED:
-            return FileEntry(rel, cls, 0, 0)
+            return FileEntry(rel, cls, 0, 0, 0)
         if not entry.is_file():
             return None  # broken links, sockets, devices
         st = entry.stat()
     except OSError as exc:
         log.warning("cannot stat %r: %s", rel, exc)
         return None
-    return FileEntry(rel, cls, st.st_size, st.st_mtime_ns)
+    return FileEntry(rel, cls, st.st_size, st.st_mtime_ns, max(st.st_mtime_ns, st.st_ctime_ns))

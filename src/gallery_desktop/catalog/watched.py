@@ -1,0 +1,118 @@
+"""Which folders the watch service follows: each collection's folder, and shoots folders.
+
+A shoots folder (a watch root without a collection) is where the photographer puts new shoots:
+every first-level folder that appears in it is imported as a collection of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from gallery_desktop.catalog.collections import display_name
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.models import Collection, WatchedFolder, utcnow
+from gallery_desktop.errors import BadInputError
+
+
+@dataclass(frozen=True)
+class WatchTarget:
+    id: int
+    path: bytes
+    collection_id: int | None  # None: a shoots folder
+    name: str
+    enabled: bool
+    polling: bool
+
+    @property
+    def is_shoots_folder(self) -> bool:
+        return self.collection_id is None
+
+
+def list_watched(catalog: Catalog) -> list[WatchTarget]:
+    """Every watch target, collections first. A collection without a row is watched (the
+    default), so its row is made here."""
+    with catalog.write() as session:
+        rows = {w.collection_id: w for w in session.exec(select(WatchedFolder))}
+        live = session.exec(
+            select(Collection).where(
+                col(Collection.deleted_at).is_(None), col(Collection.folder).is_not(None)
+            )
+        ).all()
+        names = {c.id: c.name for c in live}
+        for c in live:
+            if c.id not in rows and c.folder is not None:
+                w = WatchedFolder(collection_id=c.id, path=c.folder)
+                session.add(w)
+                rows[c.id] = w
+        session.flush()
+        out = [
+            WatchTarget(
+                id=w.id,
+                path=w.path,
+                collection_id=w.collection_id,
+                name=(names.get(w.collection_id) if w.collection_id else None)
+                or display_name(os.path.basename(w.path) or w.path),
+                enabled=w.enabled,
+                polling=w.polling,
+            )
+            for w in rows.values()
+            if w.id is not None and (w.collection_id is None or w.collection_id in names)
+        ]
+    return sorted(out, key=lambda t: (t.is_shoots_folder, t.name.lower()))
+
+
+def set_collection_watched(catalog: Catalog, collection_id: int, enabled: bool) -> None:
+    list_watched(catalog)  # makes the collection's row if it has none yet
+    with catalog.write() as session:
+        row = session.exec(
+            select(WatchedFolder).where(col(WatchedFolder.collection_id) == collection_id)
+        ).first()
+        if row is None:
+            raise BadInputError(f"collection {collection_id} has no folder to watch")
+        row.enabled = enabled
+        session.add(row)
+
+
+def set_polling(catalog: Catalog, target_id: int, polling: bool) -> None:
+    with catalog.write() as session:
+        row = session.get(WatchedFolder, target_id)
+        if row is not None:
+            row.polling = polling
+            session.add(row)
+
+
+def add_shoots_folder(catalog: Catalog, folder: str | bytes, *, polling: bool = False) -> None:
+    raw = os.path.realpath(os.path.expanduser(os.fsencode(folder)))
+    if not os.path.isdir(raw):
+        raise BadInputError(f"not a folder: {display_name(raw)}")
+    with catalog.write() as session:
+        found = session.exec(select(WatchedFolder).where(col(WatchedFolder.path) == raw)).first()
+        if found is not None:
+            found.enabled = True
+            session.add(found)
+            return
+        session.add(WatchedFolder(collection_id=None, path=raw, polling=polling))
+
+
+def remove_shoots_folder(catalog: Catalog, folder: str | bytes) -> None:
+    raw = os.path.realpath(os.path.expanduser(os.fsencode(folder)))
+    with catalog.write() as session:
+        found = session.exec(
+            select(WatchedFolder).where(
+                col(WatchedFolder.path) == raw, col(WatchedFolder.collection_id).is_(None)
+            )
+        ).first()
+        if found is None:
+            raise BadInputError(f"{display_name(raw)} is not a watched shoots folder")
+        session.delete(found)
+
+
+def mark_scanned(catalog: Catalog, target_id: int) -> None:
+    with catalog.write() as session:
+        row = session.get(WatchedFolder, target_id)
+        if row is not None:
+            row.last_scan_at = utcnow()
+            session.add(row)
