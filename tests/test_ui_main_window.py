@@ -124,3 +124,29 @@ def test_cancel_keeps_a_consistent_catalogue(
         "Getting Ready/c.jpg",
         "Getting Ready/d.jpg",
     ]
+
+
+def test_watched_folder_changes_show_up_by_themselves(qtbot: QtBot, tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "home" / "catalog.sqlite")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(catalog, ThumbnailCache(tmp_path / "home" / "thumbs"), settings, watch=True)
+    qtbot.addWidget(win)
+    win.show()
+    shoot = _shoot(tmp_path)
+    _drop(win, shoot)
+    qtbot.waitUntil(lambda: not win.importing, timeout=30_000)
+    top = win.sidebar.topLevelItem(0)
+    assert top is not None and top.text(1) == "4"
+    (shoot / "Party").mkdir()
+    shutil.copy(CORPUS / "photos/exif/smiley2.jpg", shoot / "Party" / "e.jpg")
+
+    def counted() -> None:
+        item = win.sidebar.topLevelItem(0)
+        assert item is not None and item.text(1) == "5"
+        assert "Smith Wedding: 1 new" in win.status_label.text()
+
+    qtbot.waitUntil(counted, timeout=30_000)  # settle period (3 s) + a re-scan
+    names = {win.sidebar.topLevelItem(0).child(i).text(0) for i in range(3)}  # type: ignore[union-attr]
+    assert names == {"Ceremony", "Getting Ready", "Party"}
+    win.close()
+    assert win.watcher is None

@@ -357,3 +357,32 @@ def test_cli_watch_follows_changes_serves_readers_and_stops_on_sigterm(tmp_path:
     assert proc.returncode == 0, err
     assert b"watching Shoot" in out and b"Shoot: 40 new" in out and out.endswith(b"stopped\n")
     assert reads >= 1
+
+
+def test_cli_watch_settings(tmp_path: Path, shoot_dir: Path) -> None:
+    home = tmp_path / "home"
+    base = [sys.executable, "-m", "gallery_desktop", "--home", str(home)]
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([*base, *args], env=cli_env(), capture_output=True, timeout=60)
+
+    assert run("import", str(shoot_dir)).returncode == 0
+    shoots = tmp_path / "Shoots"
+    shoots.mkdir()
+    listed = run("watch", "--off", "Wedding", "--add-shoots-folder", str(shoots))
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.decode().splitlines()
+    assert any(ln.startswith("Wedding") and "not watched" in ln for ln in lines)
+    assert any(ln.startswith("Shoots") and "shoots folder" in ln for ln in lines)
+    again = run("watch", "--on", "Wedding", "--remove-shoots-folder", str(shoots))
+    assert [ln.split()[0] for ln in again.stdout.decode().splitlines()] == ["Wedding"]
+    assert b"not watched" not in again.stdout
+    bad = run("watch", "--off", "Nope")
+    assert bad.returncode == 2 and b"no collection 'Nope'" in bad.stderr
+    nothing = subprocess.run(
+        [sys.executable, "-m", "gallery_desktop", "--home", str(tmp_path / "empty"), "watch"],
+        env=cli_env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert nothing.returncode == 2 and b"nothing to watch" in nothing.stderr

@@ -144,6 +144,7 @@ class WatchService:
         self._first_hint: dict[bytes, float] = {}
         self._stopping = False
         self._scanning = False
+        self._reload_requested = False
         self._worker: threading.Thread | None = None
         self._alarm = _OverflowAlarm(self)
         self.scans = 0
@@ -174,6 +175,26 @@ class WatchService:
             observer.join(timeout=10)
         self._observers.clear()
         logging.getLogger("watchdog").removeHandler(self._alarm)
+
+    def reload(self) -> None:
+        """Pick up watch settings changed elsewhere (a new import, a collection turned off).
+
+        Done by the worker thread, which owns the observers."""
+        with self._lock:
+            self._reload_requested = True
+            self._lock.notify_all()
+
+    def _apply_reload(self) -> None:
+        before = set(self._targets)
+        self._load_targets()
+        for target in self.watched():
+            if target.path not in before:
+                self._watch(target)
+                self._later(target.path, 0)
+        for path in [p for p in self._observers if p not in self._targets]:
+            observer = self._observers.pop(path)
+            observer.stop()
+            observer.join(timeout=10)
 
     @property
     def idle(self) -> bool:
@@ -275,17 +296,20 @@ class WatchService:
                 while not self._stopping:
                     now = time.monotonic()
                     ready = [p for p, t in self._due.items() if t <= now]
-                    if ready or now >= next_health:
+                    if ready or now >= next_health or self._reload_requested:
                         break
                     wake = min([*self._due.values(), next_health])
                     self._lock.wait(timeout=max(0.01, wake - now))
                 if self._stopping:
                     return
+                reload, self._reload_requested = self._reload_requested, False
                 for p in ready:
                     del self._due[p]
                     self._first_hint.pop(p, None)
                 targets = [self._targets[p] for p in ready if p in self._targets]
                 self._scanning = bool(targets)
+            if reload:
+                self._apply_reload()
             try:
                 for target in targets:
                     self._scan(target)

@@ -29,9 +29,11 @@ from gallery_desktop.catalog.media import list_media
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.ingest.importer import ImportProgress, ImportSummary, import_folder
 from gallery_desktop.ingest.parallel import CancelToken
+from gallery_desktop.ingest.watcher import WatchService
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
 from gallery_desktop.ui.tasks import BackgroundTasks
+from gallery_desktop.ui.watch_bridge import WatchBridge
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,17 @@ _COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, catalog: Catalog, cache: ThumbnailCache, settings: QSettings) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        cache: ThumbnailCache,
+        settings: QSettings,
+        *,
+        watch: bool = False,
+    ) -> None:
         super().__init__()
         self.catalog, self.cache, self.settings = catalog, cache, settings
+        self.watcher: WatchService | None = None
         self.tasks = BackgroundTasks(self)
         self._cancel: CancelToken | None = None
         self._queue: list[str | bytes] = []
@@ -104,11 +114,36 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
 
+        if watch:
+            self._start_watching()
+
         self.resize(1280, 800)
         geometry = settings.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         self.refresh_sidebar()
+
+    # -- watched folders -------------------------------------------------------------------
+
+    def _start_watching(self) -> None:
+        """Follow every watched folder (changes made while the app was closed included)."""
+        self.watch_bridge = WatchBridge(self)
+        self.watch_bridge.reported.connect(self._watch_news)
+        self.watch_bridge.scanned.connect(self._watch_scanned)
+        self.watcher = WatchService(
+            self.catalog,
+            self.cache,
+            report=self.watch_bridge.report,
+            on_scan=self.watch_bridge.scan_done,
+        )
+        self.watcher.start()
+
+    def _watch_news(self, line: str) -> None:
+        self.status_label.setText(line)
+
+    def _watch_scanned(self, summary: ImportSummary) -> None:
+        if summary.new or summary.changed or summary.moved or summary.missing:
+            self.refresh_sidebar()
 
     # -- sidebar and grid ------------------------------------------------------------------
 
@@ -217,6 +252,8 @@ class MainWindow(QMainWindow):
     def _import_done(self, summary: ImportSummary) -> None:
         self._import_finished()
         self.refresh_sidebar()
+        if self.watcher is not None:
+            self.watcher.reload()  # a new collection is watched from now on
         word = "Cancelled" if summary.cancelled else "Imported"
         problems = f", {summary.errors} with problems" if summary.errors else ""
         self.status_label.setText(
@@ -273,5 +310,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         self.cancel_import()
         self.tasks.wait()
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
         self.settings.setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)
