@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -13,12 +14,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from watchdog.observers.polling import PollingObserver
 
 from conftest import cli_env
 from corpus import CORPUS
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import list_media
 from gallery_desktop.catalog.watched import add_shoots_folder, set_collection_watched
+from gallery_desktop.ingest import watcher
 from gallery_desktop.ingest.importer import ImportSummary, import_folder
 from gallery_desktop.ingest.probe import hash_file
 from gallery_desktop.ingest.scan import scan_tree
@@ -386,3 +389,39 @@ def test_cli_watch_settings(tmp_path: Path, shoot_dir: Path) -> None:
         timeout=60,
     )
     assert nothing.returncode == 2 and b"nothing to watch" in nothing.stderr
+
+
+def test_network_folders_are_polled(
+    shoot_dir: Path,
+    catalog: Catalog,
+    cache: ThumbnailCache,
+    start_watch: Callable[..., Watch],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_folder(catalog, cache, shoot_dir)
+    monkeypatch.setattr(watcher, "filesystem_type", lambda _p: "fuse.sshfs")
+    watch = start_watch()
+    observers = list(watch.service._observers.values())
+    assert len(observers) == 1 and isinstance(observers[0], PollingObserver)
+    shutil.copyfile(SMALL, shoot_dir / "Party" / "remote.jpg")
+    wait_in_step(catalog, shoot_dir, watch)
+
+
+def test_the_inotify_watch_limit_falls_back_to_polling_with_a_message(
+    shoot_dir: Path,
+    catalog: Catalog,
+    cache: ThumbnailCache,
+    start_watch: Callable[..., Watch],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_folder(catalog, cache, shoot_dir)
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(watcher.Observer, "schedule", refuse)
+    watch = start_watch()
+    assert any("inotify watch limit reached" in ln and "every" in ln for ln in watch.lines)
+    assert all(isinstance(o, PollingObserver) for o in watch.service._observers.values())
+    shutil.copyfile(SMALL, shoot_dir / "Party" / "late.jpg")
+    wait_in_step(catalog, shoot_dir, watch)
