@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
@@ -150,3 +151,51 @@ def test_watched_folder_changes_show_up_by_themselves(qtbot: QtBot, tmp_path: Pa
     assert names == {"Ceremony", "Getting Ready", "Party"}
     win.close()
     assert win.watcher is None
+
+
+def _ratings(win: MainWindow) -> dict[str, tuple[int, str | None, str | None]]:
+    rows = list_media(win.catalog, 1)
+    return {r.path.rsplit("/", 1)[-1]: (r.rating, r.pick, r.label) for r in rows}
+
+
+def test_keyboard_culling_changes_the_catalogue_and_undo_restores_it(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window.import_folders([str(_shoot(tmp_path))])
+    qtbot.waitUntil(lambda: not window.importing, timeout=30_000)
+    grid = window.grid
+    grid.setFocus()
+    grid.selectAll()
+    qtbot.keyClick(grid, Qt.Key.Key_3)
+    assert {v[0] for v in _ratings(window).values()} == {3}
+    first = window.grid_model.index(0)
+    grid.setCurrentIndex(first)  # one item selected now
+    qtbot.keyClick(grid, Qt.Key.Key_5)
+    qtbot.keyClick(grid, Qt.Key.Key_P)
+    qtbot.keyClick(grid, Qt.Key.Key_6)
+    name = window.grid_model.record(0).path.rsplit("/", 1)[-1]
+    assert _ratings(window)[name] == (5, "picked", "red")
+    shown = window.grid_model.data(first, Qt.ItemDataRole.DisplayRole)
+    assert "★★★★★" in shown and "picked" in shown and "red" in shown
+    qtbot.keyClick(grid, Qt.Key.Key_X)
+    assert _ratings(window)[name][1] == "rejected"
+    for _ in range(4):  # reject, label, pick, 5 stars
+        qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _ratings(window)[name] == (3, None, None)
+    assert "★★★☆☆" in window.grid_model.data(first, Qt.ItemDataRole.DisplayRole)
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert _ratings(window)[name] == (5, None, None)
+    assert window.status_label.text() == "Redone: 5 stars on 1 item"
+
+
+def test_grid_model_passes_the_model_tester(
+    window: MainWindow, qtbot: QtBot, qtmodeltester: Any, tmp_path: Path
+) -> None:
+    window.import_folders([str(_shoot(tmp_path))])
+    qtbot.waitUntil(lambda: not window.importing, timeout=30_000)
+    assert window.grid_model.rowCount() == 4
+    qtmodeltester.check(window.grid_model, force_py=True)

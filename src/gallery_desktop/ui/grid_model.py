@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,19 @@ def _placeholder(text: str) -> QImage:
     return img
 
 
+PICK_MARK = {"picked": "⚑ picked", "rejected": "✕ rejected"}
+
+
+def culling_text(rec: MediaRecord) -> str:
+    """The second line under a thumbnail: stars, pick flag, colour label."""
+    parts = ["★" * rec.rating + "☆" * (5 - rec.rating)]
+    if rec.pick:
+        parts.append(PICK_MARK.get(rec.pick, rec.pick))
+    if rec.label:
+        parts.append(f"● {rec.label}")
+    return "  ".join(parts)
+
+
 class MediaGridModel(QAbstractListModel):
     """Rows are MediaRecords (plain data read in a unit of work); images load on first paint."""
 
@@ -33,6 +48,7 @@ class MediaGridModel(QAbstractListModel):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[MediaRecord] = []
+        self._row_of: dict[int, int] = {}
         self._images: OrderedDict[int, QImage] = OrderedDict()
         self._missing = _placeholder("no preview")
         self._error = _placeholder("cannot read")
@@ -40,8 +56,22 @@ class MediaGridModel(QAbstractListModel):
     def set_media(self, rows: list[MediaRecord]) -> None:
         self.beginResetModel()
         self._rows = rows
+        self._row_of = {rec.id: i for i, rec in enumerate(rows)}
         self._images.clear()
         self.endResetModel()
+
+    def media_ids(self, rows: Iterable[int]) -> list[int]:
+        return [self._rows[r].id for r in rows if 0 <= r < len(self._rows)]
+
+    def update_values(self, values: dict[int, dict[str, Any]]) -> None:
+        """Media ids → changed fields: those rows are updated in place (no reset)."""
+        for media_id, changes in values.items():
+            row = self._row_of.get(media_id)
+            if row is None:
+                continue
+            self._rows[row] = replace(self._rows[row], **changes)
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:  # noqa: N802
         if parent is not None and parent.isValid():
@@ -76,7 +106,7 @@ class MediaGridModel(QAbstractListModel):
             return None
         rec = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return rec.path.rsplit("/", 1)[-1]
+            return f"{rec.path.rsplit('/', 1)[-1]}\n{culling_text(rec)}"
         if role == Qt.ItemDataRole.DecorationRole:
             return self._image(rec)
         if role == Qt.ItemDataRole.ToolTipRole:

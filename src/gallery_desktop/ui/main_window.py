@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from gallery_desktop.catalog.collections import display_name, list_collections, list_galleries
+from gallery_desktop.catalog.culling import CullValue, Edit, EditHistory
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import list_media
 from gallery_desktop.errors import UserFacingError
@@ -37,6 +38,8 @@ from gallery_desktop.ui.watch_bridge import WatchBridge
 
 log = logging.getLogger(__name__)
 
+# 6-9 give colour labels, as in Lightroom.
+LABEL_KEYS = ("red", "yellow", "green", "blue")
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 _ID_ROLE = Qt.ItemDataRole.UserRole + 2
 _COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -55,6 +58,7 @@ class MainWindow(QMainWindow):
         self.catalog, self.cache, self.settings = catalog, cache, settings
         self.watcher: WatchService | None = None
         self.tasks = BackgroundTasks(self)
+        self.history = EditHistory(catalog)
         self._cancel: CancelToken | None = None
         self._queue: list[str | bytes] = []
         self._last_progress = 0.0
@@ -107,6 +111,8 @@ class MainWindow(QMainWindow):
         self.cancel_action.triggered.connect(self.cancel_import)
         bar.addAction(self.cancel_action)
 
+        self._add_culling_keys()
+
         self.status_label = QLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
@@ -122,6 +128,64 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         self.refresh_sidebar()
+
+    # -- culling -----------------------------------------------------------------------------
+
+    def _add_culling_keys(self) -> None:
+        """Photo Mechanic / Lightroom keys: 0-5 stars, P/X/U flags, 6-9 labels, undo/redo."""
+        keys: list[tuple[str, str, CullValue]] = [(str(n), "rating", n) for n in range(6)]
+        keys += [("P", "pick", "picked"), ("X", "pick", "rejected"), ("U", "pick", None)]
+        keys += [(str(6 + i), "label", c) for i, c in enumerate(LABEL_KEYS)]
+        for key, field_name, value in keys:
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(
+                lambda _c=False, f=field_name, v=value: self.cull_selection(f, v)
+            )
+            self.grid.addAction(action)
+        undo = QAction("Undo", self)
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.triggered.connect(self.undo)
+        redo = QAction("Redo", self)
+        redo.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
+        )
+        redo.triggered.connect(self.redo)
+        self.addActions([undo, redo])
+
+    def selected_media_ids(self) -> list[int]:
+        rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
+        current = self.grid.currentIndex()
+        if not rows and current.isValid():
+            rows = [current.row()]
+        return self.grid_model.media_ids(rows)
+
+    def cull_selection(self, field_name: str, value: CullValue) -> None:
+        ids = self.selected_media_ids()
+        if not ids:
+            return
+        try:
+            edit = self.history.apply(ids, field_name, value)
+        except UserFacingError as exc:
+            self.status_label.setText(str(exc))
+            return
+        self._show_edit(edit, edit.value, "")
+
+    def undo(self) -> None:
+        edit = self.history.undo()
+        if edit is not None:
+            self.grid_model.update_values({i: {edit.field: v} for i, v in edit.before.items()})
+            self.status_label.setText(f"Undone: {edit.describe()}")
+
+    def redo(self) -> None:
+        edit = self.history.redo()
+        if edit is not None:
+            self._show_edit(edit, edit.value, "Redone: ")
+
+    def _show_edit(self, edit: Edit, value: CullValue, prefix: str) -> None:
+        self.grid_model.update_values({i: {edit.field: value} for i in edit.media_ids})
+        self.status_label.setText(f"{prefix}{edit.describe()}")
 
     # -- watched folders -------------------------------------------------------------------
 

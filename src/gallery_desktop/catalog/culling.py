@@ -1,0 +1,133 @@
+"""Culling: stars, picks and colour labels on many photos at once, with undo and redo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Final
+
+from sqlalchemy import bindparam, update
+
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.models import ColourLabel, Media, Pick, utcnow
+from gallery_desktop.errors import BadInputError
+
+MEDIA = Media.__table__  # type: ignore[attr-defined]
+CULL_FIELDS: Final = ("rating", "pick", "label")
+HISTORY_LIMIT: Final = 500
+
+CullValue = int | str | None
+
+
+def check_value(field_name: str, value: CullValue) -> CullValue:
+    """The value, if it is one the field can hold; BadInputError saying what is allowed."""
+    if field_name == "rating":
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 5:
+            return value
+        raise BadInputError(f"a rating is 0 to 5 stars, not {value!r}")
+    if field_name == "pick":
+        if value is None or value in {p.value for p in Pick}:
+            return value
+        raise BadInputError(f"a pick is 'picked', 'rejected' or none, not {value!r}")
+    if field_name == "label":
+        if value is None or value in {c.value for c in ColourLabel}:
+            return value
+        colours = ", ".join(c.value for c in ColourLabel)
+        raise BadInputError(f"a colour label is one of {colours} or none, not {value!r}")
+    raise BadInputError(f"{field_name!r} is not something culling sets")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One thing the photographer did: `field` set to `value` on some media, and what each
+    had before (so it can be undone exactly, even when the values differed)."""
+
+    field: str
+    value: CullValue
+    before: dict[int, CullValue]
+
+    @property
+    def media_ids(self) -> list[int]:
+        return list(self.before)
+
+    def describe(self) -> str:
+        n = len(self.before)
+        what = {
+            "rating": f"{self.value} stars" if self.value else "no stars",
+            "pick": {"picked": "picked", "rejected": "rejected"}.get(str(self.value), "unflagged"),
+            "label": f"label {self.value}" if self.value else "no label",
+        }[self.field]
+        return f"{what} on {n} {'item' if n == 1 else 'items'}"
+
+
+def _write(catalog: Catalog, field_name: str, values: dict[int, CullValue]) -> None:
+    now = utcnow()
+    with catalog.write_conn() as conn:
+        conn.execute(
+            update(MEDIA)
+            .where(MEDIA.c.id == bindparam("_id"))
+            .values({field_name: bindparam("_value"), "updated_at": bindparam("_now")}),
+            [{"_id": mid, "_value": v, "_now": now} for mid, v in values.items()],
+        )
+
+
+def set_field(
+    catalog: Catalog, media_ids: Iterable[int], field_name: str, value: CullValue
+) -> Edit:
+    """Set one culling field on many media in one transaction; returns the Edit made."""
+    value = check_value(field_name, value)
+    ids = sorted(set(media_ids))
+    if not ids:
+        raise BadInputError("nothing selected")
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            MEDIA.select()
+            .with_only_columns(MEDIA.c.id, MEDIA.c[field_name])
+            .where(MEDIA.c.id.in_(ids))
+        ).all()
+    before: dict[int, CullValue] = {r[0]: r[1] for r in rows}
+    if len(before) != len(ids):
+        gone = sorted(set(ids) - set(before))
+        raise BadInputError(f"no media with id {', '.join(map(str, gone[:5]))}")
+    _write(catalog, field_name, dict.fromkeys(ids, value))
+    return Edit(field_name, value, before)
+
+
+def undo(catalog: Catalog, edit: Edit) -> None:
+    _write(catalog, edit.field, edit.before)
+
+
+def redo(catalog: Catalog, edit: Edit) -> None:
+    _write(catalog, edit.field, dict.fromkeys(edit.before, edit.value))
+
+
+@dataclass
+class EditHistory:
+    """Undo and redo for every culling edit of a session (most recent last)."""
+
+    catalog: Catalog
+    done: list[Edit] = field(default_factory=list)
+    undone: list[Edit] = field(default_factory=list)
+
+    def apply(self, media_ids: Iterable[int], field_name: str, value: CullValue) -> Edit:
+        edit = set_field(self.catalog, media_ids, field_name, value)
+        self.done.append(edit)
+        del self.done[:-HISTORY_LIMIT]
+        self.undone.clear()
+        return edit
+
+    def undo(self) -> Edit | None:
+        if not self.done:
+            return None
+        edit = self.done.pop()
+        undo(self.catalog, edit)
+        self.undone.append(edit)
+        return edit
+
+    def redo(self) -> Edit | None:
+        if not self.undone:
+            return None
+        edit = self.undone.pop()
+        redo(self.catalog, edit)
+        self.done.append(edit)
+        return edit
