@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlmodel import col, select
 
@@ -41,22 +41,69 @@ class MediaRecord:
         return asdict(self)
 
 
+SORTS: Final = ("taken", "name", "rating")
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally."""
+    for special in ("\\", "%", "_"):
+        text = text.replace(special, "\\" + special)
+    return f"%{text}%"
+
+
+@dataclass(frozen=True)
+class MediaFilter:
+    """What the filter bar asks for. The defaults show everything, by capture time."""
+
+    min_rating: int = 0
+    flag: str | None = None  # "picked", "rejected", "unflagged", or None for any
+    label: str | None = None
+    kind: str | None = None  # "photo" | "video"
+    state: str | None = None  # "ok" | "missing" | "error"
+    needs_attention: bool = False  # missing or error
+    text: str = ""  # part of the file's path, any case
+    sort: str = "taken"
+
+    def apply(self, query: Any) -> Any:
+        if self.min_rating:
+            query = query.where(col(Media.rating) >= self.min_rating)
+        if self.flag == "unflagged":
+            query = query.where(col(Media.pick).is_(None))
+        elif self.flag:
+            query = query.where(col(Media.pick) == self.flag)
+        if self.label:
+            query = query.where(col(Media.label) == self.label)
+        if self.kind:
+            query = query.where(col(Media.kind) == self.kind)
+        if self.state:
+            query = query.where(col(Media.state) == self.state)
+        if self.needs_attention:
+            query = query.where(col(Media.state).in_(("missing", "error")))
+        if self.text.strip():
+            query = query.where(col(Media.path).ilike(_contains(self.text.strip()), escape="\\"))
+        if self.sort == "name":
+            return query.order_by(col(Media.path))
+        if self.sort == "rating":
+            return query.order_by(col(Media.rating).desc(), col(Media.taken_at), col(Media.path))
+        return query.order_by(col(Gallery.position), col(Media.taken_at), col(Media.path))
+
+
 def list_media(
     catalog: Catalog,
-    collection_id: int,
+    collection_id: int | None,
     cache: ThumbnailCache | None = None,
     *,
     gallery_id: int | None = None,
+    where: MediaFilter | None = None,
 ) -> list[MediaRecord]:
-    """Media rows of a collection (or one gallery): gallery order, capture time, path."""
-    query = (
-        select(Media, col(Gallery.name))
-        .join(Gallery, col(Gallery.id) == col(Media.gallery_id))
-        .where(col(Media.collection_id) == collection_id)
-        .order_by(col(Gallery.position), col(Media.taken_at), col(Media.path))
-    )
+    """Media rows of a collection (or one gallery, or with None every collection) that pass
+    the filter, in its order (by default: gallery order, capture time, path)."""
+    query = select(Media, col(Gallery.name)).join(Gallery, col(Gallery.id) == col(Media.gallery_id))
+    if collection_id is not None:
+        query = query.where(col(Media.collection_id) == collection_id)
     if gallery_id is not None:
         query = query.where(col(Media.gallery_id) == gallery_id)
+    query = (where or MediaFilter()).apply(query)
     with catalog.read() as session:
         rows = session.exec(query).all()
     out = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize, Qt, QUrl
@@ -32,6 +33,7 @@ from gallery_desktop.ingest.importer import ImportProgress, ImportSummary, impor
 from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.ingest.watcher import WatchService
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui.filter_bar import FilterBar
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
 from gallery_desktop.ui.tasks import BackgroundTasks
 from gallery_desktop.ui.watch_bridge import WatchBridge
@@ -112,6 +114,10 @@ class MainWindow(QMainWindow):
         bar.addAction(self.cancel_action)
 
         self._add_culling_keys()
+        self.filter_bar = FilterBar(self)
+        self.filter_bar.changed.connect(lambda _f: self._show_selected())
+        self.addToolBarBreak()
+        self.addToolBar(self.filter_bar)
 
         self.status_label = QLabel()
         self.progress = QProgressBar()
@@ -216,6 +222,15 @@ class MainWindow(QMainWindow):
         blocker = QSignalBlocker(self.sidebar)  # one grid reload at the end, not one per item
         self.sidebar.clear()
         collections = list_collections(self.catalog)
+        attention = sum(c.missing + c.errors for c in collections)
+        if attention:
+            item = QTreeWidgetItem(["Needs attention", str(attention)])
+            item.setData(0, _KIND_ROLE, "attention")
+            item.setData(0, _ID_ROLE, 0)
+            item.setToolTip(0, "Photos and videos that are missing on disk or cannot be read")
+            self.sidebar.addTopLevelItem(item)
+            if selected == ("attention", 0):
+                item.setSelected(True)
         for c in collections:
             top = QTreeWidgetItem([c.name, str(c.media)])
             top.setData(0, _KIND_ROLE, "collection")
@@ -240,7 +255,7 @@ class MainWindow(QMainWindow):
             if collections
             else "Drop a shoot folder onto the window, or use Import Folder… (Ctrl+O)"
         )
-        first = self.sidebar.topLevelItem(0)
+        first = self.sidebar.topLevelItem(1 if attention else 0)
         if not self.sidebar.selectedItems() and first is not None:
             first.setSelected(True)
         blocker.unblock()
@@ -258,10 +273,18 @@ class MainWindow(QMainWindow):
             self.grid_model.set_media([])
             return
         item = items[0]
-        collection_id = item.data(0, _COLLECTION_ROLE)
-        gallery_id = item.data(0, _ID_ROLE) if item.data(0, _KIND_ROLE) == "gallery" else None
+        kind = item.data(0, _KIND_ROLE)
+        where = self.filter_bar.current()
+        if kind == "attention":
+            where = replace(where, needs_attention=True)
         self.grid_model.set_media(
-            list_media(self.catalog, collection_id, self.cache, gallery_id=gallery_id)
+            list_media(
+                self.catalog,
+                item.data(0, _COLLECTION_ROLE) if kind != "attention" else None,
+                self.cache,
+                gallery_id=item.data(0, _ID_ROLE) if kind == "gallery" else None,
+                where=where,
+            )
         )
 
     # -- import ----------------------------------------------------------------------------
