@@ -208,3 +208,43 @@ def test_grid_model_passes_the_model_tester(
     qtbot.waitUntil(lambda: not window.importing, timeout=30_000)
     assert window.grid_model.rowCount() == 4
     qtmodeltester.check(window.grid_model, force_py=True)
+
+
+def test_loupe_inspector_and_keys(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+    shoot = tmp_path / "Big"
+    shoot.mkdir()
+    shutil.copy(CORPUS / "photos/exif/exiv2-bug2565.jpg", shoot / "1.jpg")  # 3024×4032 upright
+    shutil.copy(CORPUS / "photos/exif/flower.jpg", shoot / "2.jpg")
+    shutil.copy(CORPUS / "video/sample_640x360.mov", shoot / "3.mov")
+    window.import_folders([str(shoot)])
+    qtbot.waitUntil(lambda: not window.importing, timeout=30_000)
+    window.filter_bar.sort.setCurrentIndex(window.filter_bar.sort.findData("name"))
+    window.grid.setFocus()
+    window.grid.setCurrentIndex(window.grid_model.index(0))
+    assert window.inspector.values["camera"].text() == "samsung SM-G930V"
+    assert window.inspector.values["size"].text() == "3024 × 4032 px"
+
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+    assert window.views.currentWidget() is window.loupe
+    qtbot.waitUntil(lambda: not window.loupe.loading, timeout=30_000)
+    fitted = window.loupe.shown_size()
+    viewport = window.loupe.scroller.viewport().size()
+    assert fitted.height() <= viewport.height() and fitted.width() <= viewport.width()
+    assert fitted.height() > fitted.width()  # upright: portrait
+
+    qtbot.keyClick(window.loupe, Qt.Key.Key_Z)  # 100 %: every pixel of the photo
+    qtbot.waitUntil(lambda: not window.loupe.loading, timeout=30_000)
+    assert (window.loupe.shown_size().width(), window.loupe.shown_size().height()) == (3024, 4032)
+    qtbot.keyClick(window.loupe, Qt.Key.Key_Z)
+
+    qtbot.keyClick(window.loupe, Qt.Key.Key_Right)
+    assert window.current_record() is not None
+    assert window.current_record().path == "2.jpg"  # type: ignore[union-attr]
+    qtbot.keyClick(window.loupe, Qt.Key.Key_4)  # culling works in the loupe too
+    assert window.grid_model.record(1).rating == 4
+    qtbot.keyClick(window.loupe, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: not window.loupe.loading, timeout=30_000)
+    assert "video 0:13" in window.loupe.caption.text()
+    assert not window.loupe.shown_size().isEmpty()  # the video's frame
+    qtbot.keyClick(window.loupe, Qt.Key.Key_G)
+    assert window.views.currentWidget() is window.grid

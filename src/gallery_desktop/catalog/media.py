@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
@@ -142,3 +143,18 @@ def list_media(
             )
         )
     return out
+
+
+def media_file(catalog: Catalog, media_id: int) -> bytes | None:
+    """Where a media's file is on disk (collection folder + its path), or None."""
+    with catalog.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT c.folder, m.rel_path FROM media m JOIN collection c "
+            "ON c.id = m.collection_id WHERE m.id = ?",
+            (media_id,),
+        ).first()
+    if row is None or row[0] is None:
+        return None
+    folder: bytes = row[0]
+    rel: bytes = row[1]
+    return os.path.join(folder, rel)

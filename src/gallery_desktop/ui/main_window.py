@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSplitter,
+    QStackedWidget,
     QToolBar,
     QTreeWidget,
     QTreeWidgetItem,
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 from gallery_desktop.catalog.collections import display_name, list_collections, list_galleries
 from gallery_desktop.catalog.culling import CullValue, Edit, EditHistory
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.media import list_media
+from gallery_desktop.catalog.media import MediaRecord, list_media
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.ingest.importer import ImportProgress, ImportSummary, import_folder
 from gallery_desktop.ingest.parallel import CancelToken
@@ -35,6 +36,8 @@ from gallery_desktop.ingest.watcher import WatchService
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.filter_bar import FilterBar
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
+from gallery_desktop.ui.inspector import Inspector
+from gallery_desktop.ui.loupe import Loupe
 from gallery_desktop.ui.tasks import BackgroundTasks
 from gallery_desktop.ui.watch_bridge import WatchBridge
 
@@ -93,11 +96,20 @@ class MainWindow(QMainWindow):
         )
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
+        self.loupe = Loupe(catalog, cache, self.tasks)
+        self.views = QStackedWidget()
+        self.views.addWidget(self.grid)
+        self.views.addWidget(self.loupe)
+        self.inspector = Inspector()
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
+        self.grid.activated.connect(lambda _i: self.show_loupe())
+
         split = QSplitter()
         split.addWidget(self.sidebar)
-        split.addWidget(self.grid)
+        split.addWidget(self.views)
+        split.addWidget(self.inspector)
         split.setStretchFactor(1, 1)
-        split.setSizes([260, 900])
+        split.setSizes([260, 900, 280])
         self.setCentralWidget(split)
         self.splitter = split
 
@@ -114,6 +126,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self.cancel_action)
 
         self._add_culling_keys()
+        self._add_view_keys()
         self.filter_bar = FilterBar(self)
         self.filter_bar.changed.connect(lambda _f: self._show_selected())
         self.addToolBarBreak()
@@ -135,6 +148,55 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self.refresh_sidebar()
 
+    # -- grid, loupe, inspector ------------------------------------------------------------------
+
+    def _add_view_keys(self) -> None:
+        """Space or E: loupe; G or Esc: grid; arrows move in the loupe; Z: fit or 100 %."""
+        bindings: list[tuple[list[str], Any]] = [
+            (["Space", "E"], self.show_loupe),
+            (["G", "Esc"], self.show_grid),
+            (["Z"], self.loupe.toggle_zoom),
+            (["Right"], lambda: self.step(1)),
+            (["Left"], lambda: self.step(-1)),
+        ]
+        for keys, slot in bindings:
+            action = QAction(self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            (self.grid if keys[0] in ("Space", "E") else self.loupe).addAction(action)
+
+    def current_record(self) -> MediaRecord | None:
+        index = self.grid.currentIndex()
+        return self.grid_model.record(index.row()) if index.isValid() else None
+
+    def _current_changed(self) -> None:
+        rec = self.current_record()
+        self.inspector.show_media(rec)
+        if rec is not None and self.views.currentWidget() is self.loupe:
+            self.loupe.show_media(rec)
+
+    def show_loupe(self) -> None:
+        rec = self.current_record()
+        if rec is None and self.grid_model.rowCount():
+            self.grid.setCurrentIndex(self.grid_model.index(0))
+            rec = self.current_record()
+        if rec is None:
+            return
+        self.views.setCurrentWidget(self.loupe)
+        self.loupe.setFocus()
+        self.loupe.show_media(rec)
+
+    def show_grid(self) -> None:
+        self.views.setCurrentWidget(self.grid)
+        self.grid.setFocus()
+        self.grid.scrollTo(self.grid.currentIndex())
+
+    def step(self, delta: int) -> None:
+        row = self.grid.currentIndex().row() + delta
+        if 0 <= row < self.grid_model.rowCount():
+            self.grid.setCurrentIndex(self.grid_model.index(row))
+
     # -- culling -----------------------------------------------------------------------------
 
     def _add_culling_keys(self) -> None:
@@ -150,6 +212,7 @@ class MainWindow(QMainWindow):
                 lambda _c=False, f=field_name, v=value: self.cull_selection(f, v)
             )
             self.grid.addAction(action)
+            self.loupe.addAction(action)
         undo = QAction("Undo", self)
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         undo.triggered.connect(self.undo)
@@ -161,8 +224,10 @@ class MainWindow(QMainWindow):
         self.addActions([undo, redo])
 
     def selected_media_ids(self) -> list[int]:
-        rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         current = self.grid.currentIndex()
+        if self.views.currentWidget() is self.loupe:  # the loupe culls what it shows
+            return self.grid_model.media_ids([current.row()] if current.isValid() else [])
+        rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         if not rows and current.isValid():
             rows = [current.row()]
         return self.grid_model.media_ids(rows)
@@ -183,6 +248,7 @@ class MainWindow(QMainWindow):
         if edit is not None:
             self.grid_model.update_values({i: {edit.field: v} for i, v in edit.before.items()})
             self.status_label.setText(f"Undone: {edit.describe()}")
+            self.inspector.show_media(self.current_record())
 
     def redo(self) -> None:
         edit = self.history.redo()
@@ -192,6 +258,7 @@ class MainWindow(QMainWindow):
     def _show_edit(self, edit: Edit, value: CullValue, prefix: str) -> None:
         self.grid_model.update_values({i: {edit.field: value} for i in edit.media_ids})
         self.status_label.setText(f"{prefix}{edit.describe()}")
+        self.inspector.show_media(self.current_record())
 
     # -- watched folders -------------------------------------------------------------------
 

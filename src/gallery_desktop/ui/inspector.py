@@ -1,0 +1,67 @@
+"""The inspector: everything the catalogue knows about the current photo or video."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+
+from gallery_desktop.catalog.media import MediaRecord
+from gallery_desktop.ui.grid_model import culling_text
+
+FIELDS = (
+    ("File", "file"),
+    ("Gallery", "gallery"),
+    ("Kind", "kind"),
+    ("Format", "format"),
+    ("Size", "size"),
+    ("Taken", "taken"),
+    ("Camera", "camera"),
+    ("Lens", "lens"),
+    ("Duration", "duration"),
+    ("File size", "bytes"),
+    ("Culling", "culling"),
+    ("State", "state"),
+)
+
+
+def facts(rec: MediaRecord) -> dict[str, str]:
+    size = f"{rec.width} × {rec.height} px" if rec.width else "unknown"
+    duration = "—"
+    if rec.duration is not None:
+        minutes, seconds = divmod(rec.duration, 60)
+        duration = f"{int(minutes)}:{seconds:05.2f}"
+    state = rec.state if not rec.error else f"{rec.state}: {rec.error}"
+    return {
+        "file": rec.path,
+        "gallery": rec.gallery,
+        "kind": rec.kind,
+        "format": rec.format or "—",
+        "size": size,
+        "taken": rec.taken_at.replace("T", " ") if rec.taken_at else "unknown",
+        "camera": rec.camera or "—",
+        "lens": rec.lens or "—",
+        "duration": duration,
+        "bytes": f"{rec.size_bytes / 1_000_000:.1f} MB",
+        "culling": culling_text(rec),
+        "state": state,
+    }
+
+
+class Inspector(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.values: dict[str, QLabel] = {}
+        for title, key in FIELDS:
+            value = QLabel("—")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(title, value)
+            self.values[key] = value
+        self.setMinimumWidth(240)
+
+    def show_media(self, rec: MediaRecord | None) -> None:
+        shown = facts(rec) if rec is not None else {}
+        for key, label in self.values.items():
+            label.setText(shown.get(key, "—"))
