@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 QT_ENV := QT_QPA_PLATFORM=offscreen
+PY_RUN ?= $(BIN)/python
 
 # Debian packages the app needs at run time (Qt's GL, fonts, xcb platform plugin) and for tests.
 RUNTIME_DEBS := libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
@@ -13,7 +14,7 @@ RUNTIME_DEBS := libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfo
 	libxcb-xkb1 libx11-xcb1
 BENCH_DEBS := libvips-tools
 
-.PHONY: run test lint typecheck pytest bench system-deps bench-deps emulator clean
+.PHONY: run test lint typecheck pytest bench system-deps bench-deps screenshots clean
 
 $(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +46,10 @@ test: lint typecheck pytest
 bench: $(STAMP) bench-deps
 	$(BIN)/python benchmarks/bench_import.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_rescan.py $(BENCH_ARGS_RESCAN)
+
+screenshots: $(STAMP)
+	@packaging/ensure-debs.sh xvfb xauth
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" $(PY_RUN) docs/make_screenshots.py docs/screenshots
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build src/*.egg-info

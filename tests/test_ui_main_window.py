@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import list_media
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui.grid_model import THUMB_BOX
 from gallery_desktop.ui.main_window import MainWindow
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -103,8 +104,12 @@ def test_dropped_folder_is_imported_and_shown(
         rec = window.grid_model.record(r)
         assert rec.width is not None and rec.height is not None
         image = window.grid_model.data(window.grid_model.index(r), Qt.ItemDataRole.DecorationRole)
-        # Grid thumbnails are 256 px on the long edge; small photos are never blown up.
-        assert max(image.width(), image.height()) == min(256, max(rec.width, rec.height))
+        # Thumbnails (256 px files) are shown in the grid's box; small photos never blown up.
+        assert rec.thumbnail is not None
+        assert max(QImage(rec.thumbnail).width(), QImage(rec.thumbnail).height()) == min(
+            256, max(rec.width, rec.height)
+        )
+        assert max(image.width(), image.height()) == min(THUMB_BOX, max(rec.width, rec.height))
         # ...and upright: the thumbnail has the photo's oriented aspect.
         assert (image.width() >= image.height()) == (rec.width >= rec.height)
     assert "Imported" in window.status_label.text()

@@ -94,6 +94,13 @@ class MediaGridModel(QAbstractListModel):
         img = QImage(source)
         if img.isNull():
             return self._missing
+        if max(img.width(), img.height()) > THUMB_BOX:  # the view draws images as they are
+            img = img.scaled(
+                THUMB_BOX,
+                THUMB_BOX,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
         self._images[rec.id] = img
         if len(self._images) > _CACHE_ITEMS:
             self._images.popitem(last=False)

@@ -24,6 +24,14 @@ FIELDS = (
 )
 
 
+def human_size(n: int) -> str:
+    if n < 1000:
+        return f"{n} bytes"
+    if n < 1_000_000:
+        return f"{n / 1000:.0f} kB"
+    return f"{n / 1_000_000:.1f} MB"
+
+
 def facts(rec: MediaRecord) -> dict[str, str]:
     size = f"{rec.width} × {rec.height} px" if rec.width else "unknown"
     duration = "—"
@@ -41,7 +49,7 @@ def facts(rec: MediaRecord) -> dict[str, str]:
         "camera": rec.camera or "—",
         "lens": rec.lens or "—",
         "duration": duration,
-        "bytes": f"{rec.size_bytes / 1_000_000:.1f} MB",
+        "bytes": human_size(rec.size_bytes),
         "culling": culling_text(rec),
         "state": state,
     }

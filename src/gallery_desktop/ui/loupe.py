@@ -135,8 +135,11 @@ class Loupe(QWidget):
             self.picture.adjustSize()
         else:
             area = self.scroller.viewport().size()
-            self.picture.setPixmap(
-                pixmap.scaled(
+            fits = pixmap.width() <= area.width() and pixmap.height() <= area.height()
+            self.picture.setPixmap(  # fit shrinks big pictures; small ones stay sharp at 1:1
+                pixmap
+                if fits
+                else pixmap.scaled(
                     area,
                     Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.SmoothTransformation,
