@@ -1,4 +1,5 @@
-"""Culling: stars, picks and colour labels on many photos at once, with undo and redo."""
+"""Culling and sorting: stars, picks, colour labels and the gallery of many photos at once,
+with undo and redo."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gallery_desktop.catalog.models import ColourLabel, Media, Pick, utcnow
 from gallery_desktop.errors import BadInputError
 
 MEDIA = Media.__table__  # type: ignore[attr-defined]
-CULL_FIELDS: Final = ("rating", "pick", "label")
+CULL_FIELDS: Final = ("rating", "pick", "label", "gallery_id")
 HISTORY_LIMIT: Final = 500
 
 CullValue = int | str | None
@@ -34,6 +35,10 @@ def check_value(field_name: str, value: CullValue) -> CullValue:
             return value
         colours = ", ".join(c.value for c in ColourLabel)
         raise BadInputError(f"a colour label is one of {colours} or none, not {value!r}")
+    if field_name == "gallery_id":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise BadInputError(f"not a gallery: {value!r}")
     raise BadInputError(f"{field_name!r} is not something culling sets")
 
 
@@ -52,6 +57,8 @@ class Edit:
 
     def describe(self) -> str:
         n = len(self.before)
+        if self.field == "gallery_id":
+            return f"{n} {'item' if n == 1 else 'items'} moved to another gallery"
         what = {
             "rating": f"{self.value} stars" if self.value else "no stars",
             "pick": {"picked": "picked", "rejected": "rejected"}.get(str(self.value), "unflagged"),
@@ -89,8 +96,30 @@ def set_field(
     if len(before) != len(ids):
         gone = sorted(set(ids) - set(before))
         raise BadInputError(f"no media with id {', '.join(map(str, gone[:5]))}")
+    if field_name == "gallery_id":
+        _check_same_collection(catalog, ids, int(value))  # type: ignore[arg-type]
     _write(catalog, field_name, dict.fromkeys(ids, value))
     return Edit(field_name, value, before)
+
+
+def _check_same_collection(catalog: Catalog, ids: list[int], gallery_id: int) -> None:
+    with catalog.engine.connect() as conn:
+        target = conn.exec_driver_sql(
+            "SELECT collection_id FROM gallery WHERE id = ?", (gallery_id,)
+        ).first()
+        if target is None:
+            raise BadInputError(f"no gallery with id {gallery_id}")
+        others = conn.execute(
+            MEDIA.select()
+            .with_only_columns(MEDIA.c.id)
+            .where(MEDIA.c.id.in_(ids), MEDIA.c.collection_id != target[0])
+        ).all()
+    if others:
+        raise BadInputError("photos can only move between galleries of their own collection")
+
+
+def move_to_gallery(catalog: Catalog, media_ids: Iterable[int], gallery_id: int) -> Edit:
+    return set_field(catalog, media_ids, "gallery_id", gallery_id)
 
 
 def undo(catalog: Catalog, edit: Edit) -> None:
