@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from gallery_desktop.catalog.media import MediaRecord
 
 THUMB_BOX = 200
+MEDIA_MIME = "application/x-gallery-desktop-media-ids"  # photos dragged inside the app
 _CACHE_ITEMS = 2000
 
 
@@ -77,6 +87,22 @@ class MediaGridModel(QAbstractListModel):
         if parent is not None and parent.isValid():
             return 0
         return len(self._rows)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [MEDIA_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
+        data = QMimeData()
+        ids = self.media_ids(sorted({i.row() for i in indexes if i.isValid()}))
+        data.setData(MEDIA_MIME, QByteArray(json.dumps(ids).encode()))
+        return data
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction
 
     def record(self, row: int) -> MediaRecord:
         return self._rows[row]

@@ -8,11 +8,10 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize, Qt, QUrl
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHeaderView,
     QLabel,
     QListView,
     QMainWindow,
@@ -21,11 +20,9 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
-    QTreeWidget,
-    QTreeWidgetItem,
 )
 
-from gallery_desktop.catalog.collections import display_name, list_collections, list_galleries
+from gallery_desktop.catalog.collections import display_name
 from gallery_desktop.catalog.culling import CullValue, Edit, EditHistory
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaRecord, list_media
@@ -38,6 +35,7 @@ from gallery_desktop.ui.filter_bar import FilterBar
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
 from gallery_desktop.ui.inspector import Inspector
 from gallery_desktop.ui.loupe import Loupe
+from gallery_desktop.ui.sidebar import Sidebar
 from gallery_desktop.ui.tasks import BackgroundTasks
 from gallery_desktop.ui.watch_bridge import WatchBridge
 
@@ -45,9 +43,6 @@ log = logging.getLogger(__name__)
 
 # 6-9 give colour labels, as in Lightroom.
 LABEL_KEYS = ("red", "yellow", "green", "blue")
-_KIND_ROLE = Qt.ItemDataRole.UserRole + 1
-_ID_ROLE = Qt.ItemDataRole.UserRole + 2
-_COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 class MainWindow(QMainWindow):
@@ -70,14 +65,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Gallery Desktop")
         self.setAcceptDrops(True)
 
-        self.sidebar = QTreeWidget()
-        self.sidebar.setHeaderHidden(True)
-        self.sidebar.setColumnCount(2)
-        header = self.sidebar.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.sidebar.itemSelectionChanged.connect(self._show_selected)
+        self.sidebar = Sidebar(catalog)
+        self.sidebar.place_changed.connect(self._show_selected)
+        self.sidebar.media_dropped.connect(self.move_media)
+        self.sidebar.organised.connect(self._organised)
 
         self.grid_model = MediaGridModel()
         self.grid = QListView()
@@ -90,6 +81,9 @@ class MainWindow(QMainWindow):
         self.grid.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.grid.setLayoutMode(QListView.LayoutMode.Batched)
         self.grid.setModel(self.grid_model)
+        self.grid.setMovement(QListView.Movement.Static)  # icons stay in order...
+        self.grid.setDragEnabled(True)  # ...but photos can be dragged onto a gallery
+        self.grid.setDragDropMode(QListView.DragDropMode.DragOnly)
 
         self.empty_hint = QLabel(
             "Drop a shoot folder here, or use Import… — each subfolder becomes a gallery."
@@ -245,7 +239,9 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         edit = self.history.undo()
-        if edit is not None:
+        if edit is not None and edit.field == "gallery_id":
+            self.refresh_sidebar()
+        elif edit is not None:
             self.grid_model.update_values({i: {edit.field: v} for i, v in edit.before.items()})
             self.status_label.setText(f"Undone: {edit.describe()}")
             self.inspector.show_media(self.current_record())
@@ -256,7 +252,10 @@ class MainWindow(QMainWindow):
             self._show_edit(edit, edit.value, "Redone: ")
 
     def _show_edit(self, edit: Edit, value: CullValue, prefix: str) -> None:
-        self.grid_model.update_values({i: {edit.field: value} for i in edit.media_ids})
+        if edit.field == "gallery_id":
+            self.refresh_sidebar()
+        else:
+            self.grid_model.update_values({i: {edit.field: value} for i in edit.media_ids})
         self.status_label.setText(f"{prefix}{edit.describe()}")
         self.inspector.show_media(self.current_record())
 
@@ -285,74 +284,44 @@ class MainWindow(QMainWindow):
     # -- sidebar and grid ------------------------------------------------------------------
 
     def refresh_sidebar(self) -> None:
-        selected = self._selected()
-        blocker = QSignalBlocker(self.sidebar)  # one grid reload at the end, not one per item
-        self.sidebar.clear()
-        collections = list_collections(self.catalog)
-        attention = sum(c.missing + c.errors for c in collections)
-        if attention:
-            item = QTreeWidgetItem(["Needs attention", str(attention)])
-            item.setData(0, _KIND_ROLE, "attention")
-            item.setData(0, _ID_ROLE, 0)
-            item.setToolTip(0, "Photos and videos that are missing on disk or cannot be read")
-            self.sidebar.addTopLevelItem(item)
-            if selected == ("attention", 0):
-                item.setSelected(True)
-        for c in collections:
-            top = QTreeWidgetItem([c.name, str(c.media)])
-            top.setData(0, _KIND_ROLE, "collection")
-            top.setData(0, _ID_ROLE, c.id)
-            top.setData(0, _COLLECTION_ROLE, c.id)
-            top.setToolTip(0, c.folder or "")
-            self.sidebar.addTopLevelItem(top)
-            for g in list_galleries(self.catalog, c.id):
-                child = QTreeWidgetItem([g.name, str(g.media)])
-                child.setData(0, _KIND_ROLE, "gallery")
-                child.setData(0, _ID_ROLE, g.id)
-                child.setData(0, _COLLECTION_ROLE, c.id)
-                top.addChild(child)
-                if selected == ("gallery", g.id):
-                    child.setSelected(True)
-            if selected == ("collection", c.id):
-                top.setSelected(True)
-            top.setExpanded(True)
-        total = sum(c.media for c in collections)
+        collections, total = self.sidebar.refresh()
         self.status_label.setText(
-            f"{len(collections)} collections, {total} photos and videos"
+            f"{collections} collections, {total} photos and videos"
             if collections
             else "Drop a shoot folder onto the window, or use Import Folder… (Ctrl+O)"
         )
-        first = self.sidebar.topLevelItem(1 if attention else 0)
-        if not self.sidebar.selectedItems() and first is not None:
-            first.setSelected(True)
-        blocker.unblock()
         self._show_selected()
 
-    def _selected(self) -> tuple[str, int] | None:
-        items = self.sidebar.selectedItems()
-        if not items:
-            return None
-        return items[0].data(0, _KIND_ROLE), items[0].data(0, _ID_ROLE)
+    def _organised(self, done: str) -> None:
+        self.status_label.setText(done)
 
     def _show_selected(self) -> None:
-        items = self.sidebar.selectedItems()
-        if not items:
+        place = self.sidebar.place()
+        if place is None:
             self.grid_model.set_media([])
             return
-        item = items[0]
-        kind = item.data(0, _KIND_ROLE)
         where = self.filter_bar.current()
-        if kind == "attention":
+        if place.kind == "attention":
             where = replace(where, needs_attention=True)
         self.grid_model.set_media(
             list_media(
                 self.catalog,
-                item.data(0, _COLLECTION_ROLE) if kind != "attention" else None,
+                place.collection_id,
                 self.cache,
-                gallery_id=item.data(0, _ID_ROLE) if kind == "gallery" else None,
+                gallery_id=place.id if place.kind == "gallery" else None,
                 where=where,
             )
         )
+
+    def move_media(self, media_ids: list[int], gallery_id: int) -> None:
+        """Photos dragged onto a gallery in the sidebar move there (undoable)."""
+        try:
+            edit = self.history.apply(media_ids, "gallery_id", gallery_id)
+        except UserFacingError as exc:
+            self.status_label.setText(str(exc))
+            return
+        self.refresh_sidebar()
+        self.status_label.setText(edit.describe())
 
     # -- import ----------------------------------------------------------------------------
 
