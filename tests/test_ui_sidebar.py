@@ -105,3 +105,45 @@ def test_photos_dragged_onto_a_gallery_move_there_and_undo_brings_them_back(
     counts = {g.name: g.media for g in list_galleries(win.catalog, 1)}
     assert counts["Selects"] == 0 and counts["Ceremony"] == 2
     assert {r.gallery for r in list_media(win.catalog, 1) if "Ceremony/" in r.path} == {"Ceremony"}
+
+
+def test_last_view_and_layout_are_remembered(win: MainWindow, qtbot: QtBot) -> None:
+    select(win.sidebar, "Party")
+    win.filter_bar.sort.setCurrentIndex(win.filter_bar.sort.findData("rating"))
+    win.splitter.setSizes([300, 700, 300])
+    sizes = win.splitter.sizes()
+    win.close()
+    again = MainWindow(win.catalog, win.cache, win.settings)
+    qtbot.addWidget(again)
+    again.show()
+    place = again.sidebar.place()
+    assert place is not None and place.kind == "gallery"
+    assert again.sidebar.selectedItems()[0].text(0) == "Party"
+    assert again.filter_bar.sort.currentData() == "rating"
+    assert again.grid_model.rowCount() == 2
+    restored = again.splitter.sizes()  # side panels keep their widths; the grid takes the rest
+    assert (restored[0], restored[2]) == (sizes[0], sizes[2])
+
+
+def test_a_bug_opens_the_crash_dialog_with_version_os_and_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from gallery_desktop import __version__
+    from gallery_desktop.paths import AppPaths
+    from gallery_desktop.ui import app
+
+    shown: list[QMessageBox] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or 0)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    paths = AppPaths.at_home(tmp_path)
+    app._install_crash_dialog(paths)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert len(shown) == 1
+    text = shown[0].text()
+    assert __version__ in text and str(paths.log_file) in text and "Python" in text
+    assert "RuntimeError: boom" in shown[0].detailedText()

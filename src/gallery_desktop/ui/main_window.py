@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -137,9 +137,7 @@ class MainWindow(QMainWindow):
             self._start_watching()
 
         self.resize(1280, 800)
-        geometry = settings.value("main/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        self._restore_layout()
         self.refresh_sidebar()
 
     # -- grid, loupe, inspector ------------------------------------------------------------------
@@ -436,5 +434,33 @@ class MainWindow(QMainWindow):
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
-        self.settings.setValue("main/geometry", self.saveGeometry())
+        self._save_layout()
         super().closeEvent(event)
+
+    # -- layout and last view, remembered ------------------------------------------------------
+
+    def _save_layout(self) -> None:
+        s = self.settings
+        s.setValue("main/geometry", self.saveGeometry())
+        s.setValue("main/state", self.saveState())
+        s.setValue("main/splitter", self.splitter.saveState())
+        place = self.sidebar.place()
+        s.setValue("view/place", f"{place.kind}:{place.id}:{place.collection_id}" if place else "")
+        s.setValue("view/sort", self.filter_bar.sort.currentData())
+        s.sync()
+
+    def _restore_layout(self) -> None:
+        s = self.settings
+        for key, restore in (
+            ("main/geometry", self.restoreGeometry),
+            ("main/state", self.restoreState),
+            ("main/splitter", self.splitter.restoreState),
+        ):
+            value = s.value(key)
+            if value is not None:
+                restore(value)
+        sort = self.filter_bar.sort.findData(s.value("view/sort", "taken"))
+        if sort >= 0:
+            with QSignalBlocker(self.filter_bar.sort):
+                self.filter_bar.sort.setCurrentIndex(sort)
+        self.sidebar.remember(str(s.value("view/place", "")))

@@ -68,12 +68,23 @@ class Sidebar(QTreeWidget):
         # Dialogs are replaceable so tests (and scripts) can answer them.
         self.ask_text: Callable[[str, str, str], str | None] = self._ask_text
         self.confirm: Callable[[str], bool] = self._confirm
+        self._wanted: Place | None = None
 
     # -- contents --------------------------------------------------------------------------
 
+    def remember(self, saved: str) -> None:
+        """Select this place (as saved by the window: 'kind:id:collection') at the next refresh."""
+        kind, _, rest = saved.partition(":")
+        ident, _, collection = rest.partition(":")
+        if kind and ident.isdigit():
+            self._wanted = Place(
+                kind, int(ident), int(collection) if collection.isdigit() else None
+            )
+
     def refresh(self) -> tuple[int, int]:
         """Rebuild from the catalogue, keeping the selection; returns (collections, media)."""
-        selected = self.place()
+        selected = self.place() or self._wanted
+        self._wanted = None
         blocker = QSignalBlocker(self)
         self.clear()
         collections = list_collections(self.catalog)
