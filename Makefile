@@ -46,6 +46,7 @@ test: lint typecheck pytest
 bench: $(STAMP) bench-deps
 	$(BIN)/python benchmarks/bench_import.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_rescan.py $(BENCH_ARGS_RESCAN)
+	$(BIN)/python benchmarks/bench_watch.py $(BENCH_ARGS_WATCH)
 
 screenshots: $(STAMP)
 	@packaging/ensure-debs.sh xvfb xauth

@@ -6,6 +6,7 @@ import faulthandler
 import logging
 import logging.handlers
 import sys
+import warnings
 from pathlib import Path
 from typing import TextIO
 
@@ -29,6 +30,8 @@ def setup_logging(log_file: Path, *, verbose: bool = False) -> None:
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root.handlers[:] = [file_handler, console]
     logging.captureWarnings(True)
+    # watchdog re-adds a watch when nested folders appear at once, and says so each time.
+    warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
     # A hard crash in a decoder (C code) still leaves a trace in the log folder.
     _fault_file = (log_file.parent / "faulthandler.log").open("a", encoding="utf-8")
     faulthandler.enable(_fault_file)

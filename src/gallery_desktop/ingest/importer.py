@@ -70,7 +70,8 @@ class ImportSummary:
     skipped: int = 0
     thumbnails: int = 0
     unsettled: int = 0  # files still being written: left for a later scan
-    settles_in: float = 0.0  # seconds until the youngest of them has been still long enough
+    # Seconds from the end of the scan until the first of them has been still long enough.
+    settles_in: float = 0.0
     cancelled: bool = False
     seconds: float = 0.0
     error_files: list[tuple[str, str]] = field(default_factory=list)
@@ -172,13 +173,14 @@ class _Importer:
 
         to_probe: list[FileEntry] = []
         settled_before = time.time_ns() - self.settle_ns
-        youngest = 0
+        oldest_unsettled = 0
         for entry in report.entries:
             old = existing.get(entry.rel_path)
             if self.settle_ns and entry.touched_ns > settled_before:
                 # Still being written (or just finished): neither read it nor call it gone.
                 self.summary.unsettled += 1
-                youngest = max(youngest, entry.touched_ns)
+                if not oldest_unsettled or entry.touched_ns < oldest_unsettled:
+                    oldest_unsettled = entry.touched_ns
                 continue
             if (
                 old is not None
@@ -190,8 +192,6 @@ class _Importer:
                 self.summary.unchanged += 1
             else:
                 to_probe.append(entry)
-        if youngest:
-            self.summary.settles_in = max(0.0, (youngest - settled_before) / 1e9)
         vanished = {p: e for p, e in existing.items() if p not in on_disk}
         if report.unreadable_dirs:
             # A folder we could not list is not a folder whose files were deleted.
@@ -213,6 +213,9 @@ class _Importer:
                     session.add(c)
             if self.summary.thumbnails:  # only a cache that grew can be over its cap
                 self.cache.trim()
+        if oldest_unsettled:  # measured now: the scan itself took time
+            ready_at = oldest_unsettled + self.settle_ns
+            self.summary.settles_in = max(0.0, (ready_at - time.time_ns()) / 1e9)
         self.summary.cancelled = self.cancel.cancelled
         self.summary.seconds = round(time.monotonic() - started, 3)
         self.progress(

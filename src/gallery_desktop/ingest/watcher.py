@@ -361,8 +361,9 @@ class WatchService:
         if parts:
             self.report(f"{s.collection}: " + ", ".join(parts))
         if s.unsettled:
-            # Files still being written: look again once the youngest has been still enough.
-            self._later(target.path, s.settles_in + 0.1)
+            # Files still being written: look again as soon as the first of them has been
+            # still long enough (during a long copy: every debounce period at most).
+            self._later(target.path, max(s.settles_in + 0.05, self.timings.debounce))
 
     def _scan_shoots_folder(self, target: WatchTarget) -> None:
         """New first-level folders of a shoots folder become collections (and are watched)."""
