@@ -346,7 +346,8 @@ def _corpus_files(folder: Path) -> int:
     return len(scan_tree(os.fsencode(folder)).entries)
 
 
-@pytest.mark.parametrize("phase, after", [("reading", 10), ("thumbnails", 5)])
+# Photos over 1 MB get their thumbnail in a second pass (6 in photos/); smaller ones while read.
+@pytest.mark.parametrize("phase, after", [("reading", 10), ("thumbnails", 1)])
 def test_cancel_midway_is_consistent_and_the_next_run_completes(
     tmp_path: Path, phase: str, after: int
 ) -> None:
@@ -363,7 +364,7 @@ def test_cancel_midway_is_consistent_and_the_next_run_completes(
             token.cancel()
 
     try:
-        s = import_folder(catalog, cache, folder, progress=progress, cancel=token, workers=2)
+        s = import_folder(catalog, cache, folder, progress=progress, cancel=token, workers=1)
         assert s.cancelled
         assert seen[-1].phase == "done"
         rows = _db_rows(catalog)

@@ -17,7 +17,7 @@ from gallery_desktop.ingest import rawmeta
 from gallery_desktop.ingest.exif import ExifFacts, camera_name, parse_capture_time
 from gallery_desktop.ingest.filetypes import UNSUPPORTED_EXTENSIONS, FileClass, extension, sniff
 from gallery_desktop.media.decode import DecodeError, explain, open_image
-from gallery_desktop.media.thumbnails import ThumbSize, encode_jpeg, oriented_jpeg
+from gallery_desktop.media.thumbnails import ThumbSize, encode_jpeg, oriented_jpeg, render
 from gallery_desktop.media.video import VideoError, probe_video
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 # Photos up to this size are read into memory once (hash + decode from the same bytes);
 # bigger files are hashed in chunks and decoded from disk.
 READ_WHOLE_LIMIT: Final = 512 * 1024**2
+# Photos up to this size get their grid thumbnail while being probed (decoding them costs
+# less than a second pass over the file); bigger ones get it in the thumbnail pass.
+INLINE_RENDER_LIMIT: Final = 1024**2
 CHUNK: Final = 4 * 1024**2
 
 
@@ -109,18 +112,30 @@ def probe_file(path: bytes, file_class: FileClass, size: int, mtime_ns: int) -> 
 
 def _probe_photo(path: bytes, result: ProbeResult) -> None:
     result.kind = "photo"
+    small = result.size_bytes <= INLINE_RENDER_LIMIT
     with open(path, "rb") as f:
         if result.size_bytes <= READ_WHOLE_LIMIT:
             data = f.read()
             result.content_hash = hash_bytes(data)
-            _read_photo(data, path, result)
+            _read_photo(data, path, result, want_placeholder=not small)
         else:  # giants: hash in chunks, read the headers from disk
+            data = b""
             result.content_hash = hash_file(path)
-            _read_photo(f, path, result)
-    result.needs_render = result.error is None
+            _read_photo(f, path, result, want_placeholder=True)
+    if result.error is not None:
+        return
+    if small:  # cheap to decode: make the grid thumbnail now, from the bytes in hand
+        try:
+            result.thumbnails[ThumbSize.GRID] = encode_jpeg(render(data, int(ThumbSize.GRID)))
+        except DecodeError as exc:
+            result.error = str(exc)
+    else:
+        result.needs_render = True  # a later pass, so the grid fills first
 
 
-def _read_photo(source: bytes | IO[bytes], path: bytes, result: ProbeResult) -> None:
+def _read_photo(
+    source: bytes | IO[bytes], path: bytes, result: ProbeResult, *, want_placeholder: bool
+) -> None:
     try:
         opened = open_image(source)
     except DecodeError as exc:
@@ -134,7 +149,7 @@ def _read_photo(source: bytes | IO[bytes], path: bytes, result: ProbeResult) -> 
         result.taken_at = facts.taken_at()
         result.camera = facts.camera()
         result.lens = facts.lens()
-        embedded = facts.embedded_thumbnail()
+        embedded = facts.embedded_thumbnail() if want_placeholder else None
     if embedded:
         try:
             result.thumbnails[ThumbSize.EMBEDDED] = oriented_jpeg(embedded, opened.orientation)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import math
 import os
-import tempfile
+import threading
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -122,14 +123,19 @@ class ThumbnailCache:
     def put(self, content_hash: str, size: ThumbSize, jpeg: bytes) -> Path:
         """Write atomically: a reader never sees half a thumbnail."""
         target = self.path_for(content_hash, size)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".jpg")
+        tmp = f"{target.parent}/.tmp-{os.getpid()}-{threading.get_ident()}-{target.name}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except FileNotFoundError:  # first thumbnail in this shard
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(jpeg)
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
             raise
         return target
 
