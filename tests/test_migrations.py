@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,3 +144,30 @@ def test_schema_comparison_notices_a_difference(engine: Engine) -> None:
     with engine.connect() as conn:
         found = {(d[0], d[2] if d[0] == "add_column" else d[1].name) for d in _differences(conn)}
     assert found == {("add_column", "media"), ("add_index", "ix_media_taken_at")}, found
+
+
+def test_a_real_0001_catalogue_is_backed_up_and_migrated_with_its_data(tmp_path: Path) -> None:
+    """tests/fixtures/catalog-0001.sqlite was written by the first released schema."""
+    fixture = Path(__file__).parent / "fixtures" / "catalog-0001.sqlite"
+    db = tmp_path / "catalog.sqlite"
+    shutil.copyfile(fixture, db)
+    catalog = Catalog(db, backup_dir=tmp_path / "backups")
+    try:
+        with catalog.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+            rows = conn.exec_driver_sql(
+                "SELECT path, rating, taken_at FROM media ORDER BY path"
+            ).fetchall()
+            indexes = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(media)")}
+    finally:
+        catalog.close()
+    assert rows == [
+        ("Ceremony/0.jpg", 2, "2025-06-01T10:00:00"),
+        ("Ceremony/1.jpg", 3, "2025-06-02T10:00:00"),
+        ("Ceremony/2.jpg", 4, "2025-06-03T10:00:00"),
+    ]
+    assert {"ix_media_collection_taken", "ix_media_gallery_taken"} <= indexes
+    backups = list((tmp_path / "backups").glob("*.sqlite"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as old:
+        assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)

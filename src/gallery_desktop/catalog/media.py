@@ -86,7 +86,9 @@ class MediaFilter:
             return query.order_by(col(Media.path))
         if self.sort == "rating":
             return query.order_by(col(Media.rating).desc(), col(Media.taken_at), col(Media.path))
-        return query.order_by(col(Gallery.position), col(Media.taken_at), col(Media.path))
+        # Capture time across galleries: served by the (collection|gallery, taken_at, path)
+        # indexes, so the first page of a huge view needs no sort.
+        return query.order_by(col(Media.taken_at), col(Media.path))
 
 
 def list_media(
@@ -98,7 +100,7 @@ def list_media(
     where: MediaFilter | None = None,
 ) -> list[MediaRecord]:
     """Media rows of a collection (or one gallery, or with None every collection) that pass
-    the filter, in its order (by default: gallery order, capture time, path)."""
+    the filter, in its order (by default: capture time, then path)."""
     query = select(Media, col(Gallery.name)).join(Gallery, col(Gallery.id) == col(Media.gallery_id))
     if collection_id is not None:
         query = query.where(col(Media.collection_id) == collection_id)

@@ -200,6 +200,10 @@ class Media(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("collection_id", "rel_path"),
         Index("ix_media_gallery_position", "gallery_id", "position"),
+        # The grid's default order (capture time) for a collection or a gallery: the first
+        # page of a million-photo view comes straight off these, without sorting.
+        Index("ix_media_collection_taken", "collection_id", "taken_at", "path"),
+        Index("ix_media_gallery_taken", "gallery_id", "taken_at", "path"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
