@@ -100,6 +100,14 @@ def test_dropped_folder_is_imported_and_shown(
     states = sorted(window.grid_model.record(r).state for r in range(4))
     assert states == ["error", "ok", "ok", "ok"]
     ok_rows = [r for r in range(4) if window.grid_model.record(r).state == "ok"]
+    model = window.grid_model
+
+    def pictures_loaded() -> None:  # thumbnails are read by workers, then shown
+        for r in ok_rows:
+            shown = model.data(model.index(r), Qt.ItemDataRole.DecorationRole)
+            assert shown is not model.loading_picture
+
+    qtbot.waitUntil(pictures_loaded, timeout=10_000)
     for r in ok_rows:
         rec = window.grid_model.record(r)
         assert rec.width is not None and rec.height is not None

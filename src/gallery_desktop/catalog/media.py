@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from array import array
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
@@ -91,6 +93,60 @@ class MediaFilter:
         return query.order_by(col(Media.taken_at), col(Media.path))
 
 
+@dataclass(frozen=True)
+class MediaView:
+    """Which media a grid shows: a collection, one gallery, or (collection None) everything."""
+
+    collection_id: int | None
+    gallery_id: int | None = None
+    where: MediaFilter = MediaFilter()
+
+    def query(self, *columns: Any) -> Any:
+        query = select(*columns).join(Gallery, col(Gallery.id) == col(Media.gallery_id))
+        if self.collection_id is not None:
+            query = query.where(col(Media.collection_id) == self.collection_id)
+        if self.gallery_id is not None:
+            query = query.where(col(Media.gallery_id) == self.gallery_id)
+        return self.where.apply(query)
+
+
+def media_ids(catalog: Catalog, view: MediaView, limit: int | None = None) -> array[int]:
+    """The ids a view shows, in order, as a compact array (8 bytes a row: 8 MB for 1M).
+
+    Runs on plain sqlite3: SQLAlchemy's row objects cost ten times as much at this size."""
+    query = view.query(col(Media.id))
+    if limit is not None:
+        query = query.limit(limit)
+    compiled = query.compile(
+        dialect=catalog.engine.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    with catalog.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.execute(str(compiled), params)
+        ids: array[int] = array("q")
+        while batch := cursor.fetchmany(10_000):
+            ids.extend(r[0] for r in batch)
+    return ids
+
+
+def media_records(
+    catalog: Catalog, ids: Sequence[int], cache: ThumbnailCache | None = None
+) -> list[MediaRecord]:
+    """The records of these media, in the order given (ids that no longer exist are left out)."""
+    if not ids:
+        return []
+    query = (
+        select(Media, col(Gallery.name))
+        .join(Gallery, col(Gallery.id) == col(Media.gallery_id))
+        .where(col(Media.id).in_(list(ids)))
+    )
+    with catalog.read() as session:
+        found = {m.id: _record(m, name, cache) for m, name in session.exec(query).all()}
+    return [found[i] for i in ids if i in found]
+
+
 def list_media(
     catalog: Catalog,
     collection_id: int | None,
@@ -101,50 +157,44 @@ def list_media(
 ) -> list[MediaRecord]:
     """Media rows of a collection (or one gallery, or with None every collection) that pass
     the filter, in its order (by default: capture time, then path)."""
-    query = select(Media, col(Gallery.name)).join(Gallery, col(Gallery.id) == col(Media.gallery_id))
-    if collection_id is not None:
-        query = query.where(col(Media.collection_id) == collection_id)
-    if gallery_id is not None:
-        query = query.where(col(Media.gallery_id) == gallery_id)
-    query = (where or MediaFilter()).apply(query)
+    view = MediaView(collection_id, gallery_id, where or MediaFilter())
     with catalog.read() as session:
-        rows = session.exec(query).all()
-    out = []
-    for m, gallery_name in rows:
-        thumb = placeholder = None
-        if cache is not None and m.content_hash:
-            grid = cache.get(m.content_hash, ThumbSize.GRID)  # get() marks it recently used
-            embedded = None if grid else cache.get(m.content_hash, ThumbSize.EMBEDDED)
-            thumb = str(grid) if grid else None
-            placeholder = str(embedded) if embedded else None
-        assert m.id is not None
-        out.append(
-            MediaRecord(
-                id=m.id,
-                gallery_id=m.gallery_id,
-                gallery=gallery_name,
-                path=m.path,
-                kind=m.kind,
-                format=m.format,
-                state=m.state,
-                error=m.error,
-                width=m.width,
-                height=m.height,
-                orientation=m.orientation,
-                taken_at=m.taken_at,
-                camera=m.camera,
-                lens=m.lens,
-                duration=m.duration,
-                content_hash=m.content_hash,
-                size_bytes=m.size_bytes,
-                rating=m.rating,
-                pick=m.pick,
-                label=m.label,
-                thumbnail=thumb,
-                placeholder=placeholder,
-            )
-        )
-    return out
+        rows = session.exec(view.query(Media, col(Gallery.name))).all()
+    return [_record(m, name, cache) for m, name in rows]
+
+
+def _record(m: Media, gallery_name: str, cache: ThumbnailCache | None) -> MediaRecord:
+    thumb = placeholder = None
+    if cache is not None and m.content_hash:
+        grid = cache.get(m.content_hash, ThumbSize.GRID)  # get() marks it recently used
+        embedded = None if grid else cache.get(m.content_hash, ThumbSize.EMBEDDED)
+        thumb = str(grid) if grid else None
+        placeholder = str(embedded) if embedded else None
+    assert m.id is not None
+    return MediaRecord(
+        id=m.id,
+        gallery_id=m.gallery_id,
+        gallery=gallery_name,
+        path=m.path,
+        kind=m.kind,
+        format=m.format,
+        state=m.state,
+        error=m.error,
+        width=m.width,
+        height=m.height,
+        orientation=m.orientation,
+        taken_at=m.taken_at,
+        camera=m.camera,
+        lens=m.lens,
+        duration=m.duration,
+        content_hash=m.content_hash,
+        size_bytes=m.size_bytes,
+        rating=m.rating,
+        pick=m.pick,
+        label=m.label,
+        thumbnail=thumb,
+        placeholder=placeholder,
+    )
 
 
 def media_file(catalog: Catalog, media_id: int) -> bytes | None:

@@ -1,12 +1,21 @@
-"""The thumbnail grid's model: holds media ids and a little text, loads pictures lazily."""
+"""The thumbnail grid's model: ids in order, rows fetched a page at a time, pictures loaded in
+the background.
+
+It holds only what is on screen or was recently: an 8-byte id per row, a few pages of records
+and a few thousand small QImages. A new view shows its first page at once; the rest of its ids
+arrive from a worker and are appended as inserted rows. Changes in the catalogue (the watcher,
+another process, the app itself) arrive as row inserts, removals and dataChanged, never as a
+reset unless the order itself changed.
+"""
 
 from __future__ import annotations
 
 import json
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from pathlib import Path
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -14,17 +23,26 @@ from PySide6.QtCore import (
     QByteArray,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
+    QRunnable,
     QSize,
     Qt,
+    QThreadPool,
+    Signal,
 )
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from gallery_desktop.catalog.media import MediaRecord
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.media import MediaRecord, MediaView, media_ids, media_records
+from gallery_desktop.catalog.models import utcnow
+from gallery_desktop.media.thumbnails import ThumbnailCache
 
 THUMB_BOX = 200
 MEDIA_MIME = "application/x-gallery-desktop-media-ids"  # photos dragged inside the app
-_CACHE_ITEMS = 2000
+PAGE = 200
+PAGES_KEPT = 40
+IMAGES_KEPT = 3000
 
 
 def _placeholder(text: str) -> QImage:
@@ -50,43 +68,233 @@ def culling_text(rec: MediaRecord) -> str:
     return "  ".join(parts)
 
 
-class MediaGridModel(QAbstractListModel):
-    """Rows are MediaRecords (plain data read in a unit of work); images load on first paint."""
+class _Relay(QObject):
+    """Workers' results, delivered on the GUI thread."""
 
+    image_loaded = Signal(int, int, int, object)  # generation, row, media id, QImage
+    ids_loaded = Signal(int, object)  # generation, array of ids
+    diff_ready = Signal(int, object)  # version, _Diff
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Any) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def run(self) -> None:
+        self.fn()
+
+
+def load_thumbnail(path: str) -> QImage:
+    """Off the GUI thread: a QImage (never a QPixmap) fitted to the grid's box."""
+    image = QImage(path)
+    if image.isNull() or max(image.width(), image.height()) <= THUMB_BOX:
+        return image
+    return image.scaled(
+        THUMB_BOX,
+        THUMB_BOX,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+
+
+@dataclass(frozen=True)
+class _Diff:
+    """How to turn the shown ids into the catalogue's current ones."""
+
+    new: array[int]
+    reset: bool
+    removed_runs: list[tuple[int, int]]  # (first, last) rows in the old order
+    inserted_runs: list[tuple[int, int]]  # (first, last) rows in the new order
+
+
+def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and out[-1][1] == r - 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def diff_ids(old: Sequence[int], new: array[int]) -> _Diff:
+    """Removals and insertions that keep everything else where it was; a reset if the order
+    of the rows that stay has changed (a re-sort)."""
+    old_set, new_set = set(old), set(new)
+    removed = [i for i, x in enumerate(old) if x not in new_set]
+    inserted = [i for i, x in enumerate(new) if x not in old_set]
+    kept_old = [x for x in old if x in new_set]
+    kept_new = [x for x in new if x in old_set]
+    if kept_old != kept_new:
+        return _Diff(new, True, [], [])
+    return _Diff(new, False, _runs(removed), _runs(inserted))
+
+
+class MediaGridModel(QAbstractListModel):
     MediaIdRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self) -> None:
+    def __init__(self, catalog: Catalog, cache: ThumbnailCache) -> None:
         super().__init__()
-        self._rows: list[MediaRecord] = []
-        self._row_of: dict[int, int] = {}
+        self.catalog, self.cache = catalog, cache
+        self.view: MediaView | None = None
+        self._ids: array[int] = array("q")
+        self._pages: OrderedDict[int, list[MediaRecord]] = OrderedDict()
         self._images: OrderedDict[int, QImage] = OrderedDict()
+        self._requested: set[int] = set()
+        self._generation = 0  # a new view: results for the old one are dropped
+        self._version = 0  # any change to the rows: diffs made against older rows are dropped
+        self._complete = True  # all ids of the view are here
+        self._checked_at: datetime = utcnow()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._relay = _Relay(self)
+        self._relay.image_loaded.connect(self._image_loaded)
+        self._relay.ids_loaded.connect(self._ids_loaded)
+        self._relay.diff_ready.connect(self._apply_diff)
         self._missing = _placeholder("no preview")
         self._error = _placeholder("cannot read")
+        self.loading_picture = _placeholder("")  # shown until the thumbnail is read
 
-    def set_media(self, rows: list[MediaRecord]) -> None:
+    # -- which media -------------------------------------------------------------------------
+
+    def show(self, view: MediaView | None) -> None:
+        """Show a view: its first page now, the rest of its ids as soon as a worker has them."""
+        self._generation += 1
+        self.view = view
+        first = media_ids(self.catalog, view, limit=PAGE) if view is not None else array("q")
+        self._checked_at = utcnow()
+        self._reset(first)
+        self._complete = len(first) < PAGE
+        if not self._complete and view is not None:
+            generation = self._generation
+            self._pool.start(
+                _Job(lambda: self._relay.ids_loaded.emit(generation, media_ids(self.catalog, view)))
+            )
+
+    @property
+    def loading(self) -> bool:
+        return not self._complete
+
+    def _reset(self, ids: array[int]) -> None:
         self.beginResetModel()
-        self._rows = rows
-        self._row_of = {rec.id: i for i, rec in enumerate(rows)}
+        self._ids = ids
+        self._pages.clear()
         self._images.clear()
+        self._requested.clear()
+        self._version += 1
         self.endResetModel()
 
-    def media_ids(self, rows: Iterable[int]) -> list[int]:
-        return [self._rows[r].id for r in rows if 0 <= r < len(self._rows)]
+    def _ids_loaded(self, generation: int, ids: array[int]) -> None:
+        if generation != self._generation:
+            return  # a view that is no longer shown
+        self._complete = True
+        have = len(self._ids)
+        if ids[:have] != self._ids:
+            self._reset(ids)  # the catalogue moved meanwhile
+            return
+        if len(ids) > have:
+            self.beginInsertRows(QModelIndex(), have, len(ids) - 1)
+            self._ids = ids
+            self._version += 1
+            self.endInsertRows()
 
-    def update_values(self, values: dict[int, dict[str, Any]]) -> None:
-        """Media ids → changed fields: those rows are updated in place (no reset)."""
-        for media_id, changes in values.items():
-            row = self._row_of.get(media_id)
-            if row is None:
-                continue
-            self._rows[row] = replace(self._rows[row], **changes)
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
+    # -- catalogue changes -----------------------------------------------------------------
+
+    def catalogue_changed(self) -> None:
+        """Something was committed (here, by the watcher or by another process)."""
+        if self.view is None:
+            return
+        since, self._checked_at = self._checked_at, utcnow()
+        changed = self._changed_ids(since)
+        if changed:
+            self._refresh_rows(changed)
+        if not self._complete:
+            return  # the full id list is on its way; it will include the news
+        view, version, old = self.view, self._version, self._ids
+        self._pool.start(
+            _Job(
+                lambda: self._relay.diff_ready.emit(
+                    version, diff_ids(old, media_ids(self.catalog, view))
+                )
+            )
+        )
+
+    def _changed_ids(self, since: datetime) -> set[int]:
+        with self.catalog.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id FROM media WHERE updated_at >= ?",
+                (since.replace(tzinfo=None).isoformat(sep=" "),),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def _refresh_rows(self, media: set[int]) -> None:
+        for page, records in list(self._pages.items()):
+            if any(r.id in media for r in records):
+                del self._pages[page]
+                first = page * PAGE
+                self.dataChanged.emit(self.index(first), self.index(first + len(records) - 1))
+        for media_id in media:
+            self._images.pop(media_id, None)
+            self._requested.discard(media_id)
+
+    def _apply_diff(self, version: int, diff: _Diff) -> None:
+        if version != self._version:
+            return  # rows changed since this diff was made; the next change makes a new one
+        if diff.reset:
+            self._reset(diff.new)
+            return
+        if not diff.removed_runs and not diff.inserted_runs:
+            return
+        ids = list(self._ids)
+        for first, last in reversed(diff.removed_runs):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del ids[first : last + 1]
+            self._ids = array("q", ids)
+            self.endRemoveRows()
+        for first, last in diff.inserted_runs:
+            self.beginInsertRows(QModelIndex(), first, last)
+            ids[first:first] = diff.new[first : last + 1]
+            self._ids = array("q", ids)
+            self.endInsertRows()
+        self._pages.clear()  # rows moved: records are fetched again by position
+        self._version += 1
+
+    # -- rows --------------------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:  # noqa: N802
         if parent is not None and parent.isValid():
             return 0
-        return len(self._rows)
+        return len(self._ids)
+
+    def record(self, row: int) -> MediaRecord:
+        page = row // PAGE
+        records = self._pages.get(page)
+        if records is None:
+            ids = self._ids[page * PAGE : (page + 1) * PAGE]
+            records = media_records(self.catalog, ids, self.cache)
+            if len(records) != len(ids):  # removed meanwhile: keep positions with stand-ins
+                found = {r.id: r for r in records}
+                records = [found.get(i) or _gone(i) for i in ids]
+            self._pages[page] = records
+            if len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page)
+        return records[row - page * PAGE]
+
+    def media_ids(self, rows: Iterable[int]) -> list[int]:
+        return [self._ids[r] for r in rows if 0 <= r < len(self._ids)]
+
+    def update_values(self, values: dict[int, dict[str, Any]]) -> None:
+        """Media ids → changed fields (an edit made here): rows updated in place at once."""
+        for page, records in self._pages.items():
+            for i, rec in enumerate(records):
+                changes = values.get(rec.id)
+                if changes:
+                    records[i] = replace(rec, **changes)
+                    index = self.index(page * PAGE + i)
+                    self.dataChanged.emit(index, index)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -104,10 +312,9 @@ class MediaGridModel(QAbstractListModel):
     def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
         return Qt.DropAction.MoveAction
 
-    def record(self, row: int) -> MediaRecord:
-        return self._rows[row]
+    # -- pictures ----------------------------------------------------------------------------
 
-    def _image(self, rec: MediaRecord) -> QImage:
+    def _image(self, row: int, rec: MediaRecord) -> QImage:
         cached = self._images.get(rec.id)
         if cached is not None:
             self._images.move_to_end(rec.id)
@@ -115,43 +322,86 @@ class MediaGridModel(QAbstractListModel):
         if rec.state == "error":
             return self._error
         source = rec.thumbnail or rec.placeholder
-        if not source or not Path(source).is_file():
+        if not source:
             return self._missing
-        img = QImage(source)
-        if img.isNull():
-            return self._missing
-        if max(img.width(), img.height()) > THUMB_BOX:  # the view draws images as they are
-            img = img.scaled(
-                THUMB_BOX,
-                THUMB_BOX,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
+        if rec.id not in self._requested:
+            self._requested.add(rec.id)
+            generation, media_id = self._generation, rec.id
+            self._pool.start(
+                _Job(
+                    lambda: self._relay.image_loaded.emit(
+                        generation, row, media_id, load_thumbnail(source)
+                    )
+                )
             )
-        self._images[rec.id] = img
-        if len(self._images) > _CACHE_ITEMS:
+        return self.loading_picture
+
+    def _image_loaded(self, generation: int, row: int, media_id: int, image: QImage) -> None:
+        self._requested.discard(media_id)
+        if generation != self._generation or image.isNull():
+            return  # for a view no longer shown
+        self._images[media_id] = image
+        if len(self._images) > IMAGES_KEPT:
             self._images.popitem(last=False)
-        return img
+        if row < len(self._ids) and self._ids[row] == media_id:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def wait_for_pictures(self, msecs: int = 10_000) -> bool:
+        return self._pool.waitForDone(msecs)
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
-        rec = self._rows[index.row()]
+        if role == self.MediaIdRole:
+            return self._ids[index.row()]
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        rec = self.record(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{rec.path.rsplit('/', 1)[-1]}\n{culling_text(rec)}"
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._image(rec)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            size = f"{rec.width}×{rec.height}" if rec.width else "size unknown"
-            lines = [rec.path, f"{rec.kind}, {rec.format or '?'}, {size}"]
-            if rec.taken_at:
-                lines.append(f"taken {rec.taken_at.replace('T', ' ')}")
-            if rec.camera:
-                lines.append(rec.camera)
-            if rec.error:
-                lines.append(f"problem: {rec.error}")
-            return "\n".join(lines)
-        if role == self.MediaIdRole:
-            return rec.id
-        return None
+            return self._image(index.row(), rec)
+        size = f"{rec.width}×{rec.height}" if rec.width else "size unknown"
+        lines = [rec.path, f"{rec.kind}, {rec.format or '?'}, {size}"]
+        if rec.taken_at:
+            lines.append(f"taken {rec.taken_at.replace('T', ' ')}")
+        if rec.camera:
+            lines.append(rec.camera)
+        if rec.error:
+            lines.append(f"problem: {rec.error}")
+        return "\n".join(lines)
+
+
+def _gone(media_id: int) -> MediaRecord:
+    """A stand-in for a row removed from the catalogue a moment ago (until the diff lands)."""
+    return MediaRecord(
+        id=media_id,
+        gallery_id=0,
+        gallery="",
+        path="(removed)",
+        kind="photo",
+        format=None,
+        state="missing",
+        error=None,
+        width=None,
+        height=None,
+        orientation=None,
+        taken_at=None,
+        camera=None,
+        lens=None,
+        duration=None,
+        content_hash=None,
+        size_bytes=0,
+        rating=0,
+        pick=None,
+        label=None,
+        thumbnail=None,
+        placeholder=None,
+    )

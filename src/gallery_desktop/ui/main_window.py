@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
 from gallery_desktop.catalog.collections import display_name
 from gallery_desktop.catalog.culling import CullValue, Edit, EditHistory
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.media import MediaRecord, list_media
+from gallery_desktop.catalog.media import MediaRecord, MediaView
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.ingest.importer import ImportProgress, ImportSummary, import_folder
 from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.ingest.watcher import WatchService
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui.changes import CatalogueChanges
 from gallery_desktop.ui.filter_bar import FilterBar
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
 from gallery_desktop.ui.inspector import Inspector
@@ -70,7 +71,7 @@ class MainWindow(QMainWindow):
         self.sidebar.media_dropped.connect(self.move_media)
         self.sidebar.organised.connect(self._organised)
 
-        self.grid_model = MediaGridModel()
+        self.grid_model = MediaGridModel(catalog, cache)
         self.grid = QListView()
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
@@ -139,6 +140,8 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore_layout()
         self.refresh_sidebar()
+        self.changes = CatalogueChanges(catalog.db_file, self)
+        self.changes.changed.connect(self._catalogue_changed)
 
     # -- grid, loupe, inspector ------------------------------------------------------------------
 
@@ -263,32 +266,35 @@ class MainWindow(QMainWindow):
         """Follow every watched folder (changes made while the app was closed included)."""
         self.watch_bridge = WatchBridge(self)
         self.watch_bridge.reported.connect(self._watch_news)
-        self.watch_bridge.scanned.connect(self._watch_scanned)
         self.watcher = WatchService(
             self.catalog,
             self.cache,
             report=self.watch_bridge.report,
-            on_scan=self.watch_bridge.scan_done,
         )
         self.watcher.start()
 
     def _watch_news(self, line: str) -> None:
         self.status_label.setText(line)
 
-    def _watch_scanned(self, summary: ImportSummary) -> None:
-        if summary.new or summary.changed or summary.moved or summary.missing:
-            self.refresh_sidebar()
-
     # -- sidebar and grid ------------------------------------------------------------------
 
     def refresh_sidebar(self) -> None:
+        """Counts and names again; the grid is reloaded only if the place shown changed (the
+        grid follows catalogue changes row by row, see `_catalogue_changed`)."""
+        before = self.sidebar.place()
         collections, total = self.sidebar.refresh()
         self.status_label.setText(
             f"{collections} collections, {total} photos and videos"
             if collections
             else "Drop a shoot folder onto the window, or use Import Folder… (Ctrl+O)"
         )
-        self._show_selected()
+        if self.sidebar.place() != before or self.grid_model.view is None:
+            self._show_selected()
+
+    def _catalogue_changed(self) -> None:
+        self.grid_model.catalogue_changed()
+        self.sidebar.refresh()
+        self.inspector.show_media(self.current_record())
 
     def _organised(self, done: str) -> None:
         self.status_label.setText(done)
@@ -296,18 +302,16 @@ class MainWindow(QMainWindow):
     def _show_selected(self) -> None:
         place = self.sidebar.place()
         if place is None:
-            self.grid_model.set_media([])
+            self.grid_model.show(None)
             return
         where = self.filter_bar.current()
         if place.kind == "attention":
             where = replace(where, needs_attention=True)
-        self.grid_model.set_media(
-            list_media(
-                self.catalog,
+        self.grid_model.show(
+            MediaView(
                 place.collection_id,
-                self.cache,
-                gallery_id=place.id if place.kind == "gallery" else None,
-                where=where,
+                place.id if place.kind == "gallery" else None,
+                where,
             )
         )
 
@@ -431,6 +435,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         self.cancel_import()
         self.tasks.wait()
+        self.changes.close()
+        self.grid_model.wait_for_pictures()
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
