@@ -36,14 +36,21 @@ def create_collection(catalog: Catalog, name: str) -> int:
         return collection.id
 
 
-def rename_collection(catalog: Catalog, collection_id: int, name: str) -> None:
+def _rename(
+    catalog: Catalog, table: type[Collection] | type[Gallery], ident: int, name: str
+) -> None:
+    what = table.__name__.lower()
     with catalog.write() as session:
-        found = session.get(Collection, collection_id)
+        found = session.get(table, ident)
         if found is None:
-            raise BadInputError(f"no collection with id {collection_id}")
-        found.name = _name(name, "collection")
+            raise BadInputError(f"no {what} with id {ident}")
+        found.name = _name(name, what)
         found.updated_at = utcnow()
         session.add(found)
+
+
+def rename_collection(catalog: Catalog, collection_id: int, name: str) -> None:
+    _rename(catalog, Collection, collection_id, name)
 
 
 def delete_collection(catalog: Catalog, collection_id: int) -> int:
@@ -79,13 +86,7 @@ def create_gallery(catalog: Catalog, collection_id: int, name: str) -> int:
 
 
 def rename_gallery(catalog: Catalog, gallery_id: int, name: str) -> None:
-    with catalog.write() as session:
-        found = session.get(Gallery, gallery_id)
-        if found is None:
-            raise BadInputError(f"no gallery with id {gallery_id}")
-        found.name = _name(name, "gallery")
-        found.updated_at = utcnow()
-        session.add(found)
+    _rename(catalog, Gallery, gallery_id, name)
 
 
 def move_gallery(catalog: Catalog, gallery_id: int, position: int) -> None:

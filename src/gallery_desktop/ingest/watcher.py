@@ -243,11 +243,14 @@ class WatchService:
             if polling:
                 self.report(f"{target.name}: cannot watch this folder: {exc}")
                 return
-            self.report(
-                f"{target.name}: live watching failed ({exc}); checking it every "
-                f"{self.timings.poll_interval:g} s instead"
-            )
-            self._observers[target.path] = self._observe(target.path, True)
+            self._fall_back_to_polling(target, f"live watching failed ({exc})")
+
+    def _fall_back_to_polling(self, target: WatchTarget, why: str) -> None:
+        self.report(
+            f"{target.name}: {why}; checking this folder every "
+            f"{self.timings.poll_interval:g} s from now on"
+        )
+        self._observers[target.path] = self._observe(target.path, True)
 
     def _observe(self, path: bytes, polling: bool) -> BaseObserver:
         observer: BaseObserver = (
@@ -408,9 +411,5 @@ class WatchService:
             if not os.path.isdir(target.path):
                 self.report(f"{target.name}: the folder is gone; it is watched again once back")
                 continue
-            self.report(
-                f"{target.name}: the watcher stopped; checking this folder every "
-                f"{self.timings.poll_interval:g} s from now on, and re-scanning it"
-            )
-            self._observers[target.path] = self._observe(target.path, True)
-            self._later(target.path, 0)
+            self._fall_back_to_polling(target, "the watcher stopped")
+            self._later(target.path, 0)  # events may have been lost: re-scan
