@@ -261,3 +261,41 @@ def test_loupe_inspector_and_keys(window: MainWindow, qtbot: QtBot, tmp_path: Pa
     assert not window.loupe.shown_size().isEmpty()  # the video's frame
     qtbot.keyClick(window.loupe, Qt.Key.Key_G)
     assert window.views.currentWidget() is window.grid
+
+
+def test_compare_shows_the_selection_side_by_side_and_culls_the_picked_one(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window.import_folders([str(_shoot(tmp_path))])
+    qtbot.waitUntil(lambda: not window.importing, timeout=30_000)
+    grid = window.grid
+    grid.setFocus()
+    grid.setCurrentIndex(window.grid_model.index(0))
+    qtbot.keyClick(grid, Qt.Key.Key_C)  # one item: nothing to compare
+    assert window.views.currentWidget() is grid
+    assert "two or more" in window.status_label.text()
+    grid.selectAll()
+    qtbot.keyClick(grid, Qt.Key.Key_C)
+    assert window.views.currentWidget() is window.compare
+    assert len(window.compare.panes) == 4
+    qtbot.waitUntil(lambda: not window.compare.loading, timeout=30_000)
+    ok = [
+        p
+        for p in window.compare.panes
+        if p.media_id
+        in {
+            window.grid_model.record(r).id
+            for r in range(4)
+            if window.grid_model.record(r).state == "ok"
+        }
+    ]
+    assert all(not p.picture.pixmap().isNull() for p in ok)
+    picked = window.compare.panes[2]
+    qtbot.mouseClick(picked, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(window.compare, Qt.Key.Key_5)
+    ratings = {window.grid_model.record(r).id: window.grid_model.record(r).rating for r in range(4)}
+    assert ratings[picked.media_id] == 5
+    assert sum(ratings.values()) == 5  # only the picked one
+    assert "★★★★★" in picked.caption.text()
+    qtbot.keyClick(window.compare, Qt.Key.Key_G)
+    assert window.views.currentWidget() is grid

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
+    QWidget,
 )
 
 from gallery_desktop.catalog.collections import display_name
@@ -32,6 +33,7 @@ from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.ingest.watcher import WatchService
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.changes import CatalogueChanges
+from gallery_desktop.ui.compare import MAX_COMPARED, CompareView
 from gallery_desktop.ui.filter_bar import FilterBar
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
 from gallery_desktop.ui.inspector import Inspector
@@ -95,6 +97,9 @@ class MainWindow(QMainWindow):
         self.views = QStackedWidget()
         self.views.addWidget(self.grid)
         self.views.addWidget(self.loupe)
+        self.compare = CompareView(catalog, cache, self.tasks, self._compare_pick)
+        self.views.addWidget(self.compare)
+        self._compared: list[int] = []  # grid rows shown side by side
         self.inspector = Inspector()
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.activated.connect(lambda _i: self.show_loupe())
@@ -146,20 +151,22 @@ class MainWindow(QMainWindow):
     # -- grid, loupe, inspector ------------------------------------------------------------------
 
     def _add_view_keys(self) -> None:
-        """Space or E: loupe; G or Esc: grid; arrows move in the loupe; Z: fit or 100 %."""
-        bindings: list[tuple[list[str], Any]] = [
-            (["Space", "E"], self.show_loupe),
-            (["G", "Esc"], self.show_grid),
-            (["Z"], self.loupe.toggle_zoom),
-            (["Right"], lambda: self.step(1)),
-            (["Left"], lambda: self.step(-1)),
+        """Space or E: loupe; C: compare; G or Esc: grid; arrows move in the loupe; Z: zoom."""
+        bindings: list[tuple[list[str], Any, list[QWidget]]] = [
+            (["Space", "E"], self.show_loupe, [self.grid]),
+            (["C"], self.show_compare, [self.grid]),
+            (["G", "Esc"], self.show_grid, [self.loupe, self.compare]),
+            (["Z"], self.loupe.toggle_zoom, [self.loupe]),
+            (["Right"], lambda: self.step(1), [self.loupe]),
+            (["Left"], lambda: self.step(-1), [self.loupe]),
         ]
-        for keys, slot in bindings:
+        for keys, slot, widgets in bindings:
             action = QAction(self)
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)
-            (self.grid if keys[0] in ("Space", "E") else self.loupe).addAction(action)
+            for widget in widgets:
+                widget.addAction(action)
 
     def current_record(self) -> MediaRecord | None:
         index = self.grid.currentIndex()
@@ -181,6 +188,38 @@ class MainWindow(QMainWindow):
         self.views.setCurrentWidget(self.loupe)
         self.loupe.setFocus()
         self.loupe.show_media(rec)
+
+    def show_compare(self) -> None:
+        """C: the selected items side by side (two to eight)."""
+        rows = sorted({i.row() for i in self.grid.selectionModel().selectedIndexes()})
+        if len(rows) < 2:
+            self.status_label.setText("Select two or more photos to compare them")
+            return
+        self._compared = rows[:MAX_COMPARED]
+        current = self.current_record()
+        if current is None or self.grid.currentIndex().row() not in self._compared:
+            self.grid.selectionModel().setCurrentIndex(
+                self.grid_model.index(self._compared[0]),
+                self.grid.selectionModel().SelectionFlag.NoUpdate,
+            )
+        self.views.setCurrentWidget(self.compare)
+        self.compare.setFocus()
+        self.compare.show_records(self._compared_records(), self._current_id())
+
+    def _compared_records(self) -> list[MediaRecord]:
+        return [self.grid_model.record(r) for r in self._compared]
+
+    def _current_id(self) -> int:
+        rec = self.current_record()
+        return rec.id if rec is not None else 0
+
+    def _compare_pick(self, media_id: int) -> None:
+        for row in self._compared:
+            if self.grid_model.media_ids([row]) == [media_id]:
+                self.grid.selectionModel().setCurrentIndex(
+                    self.grid_model.index(row), self.grid.selectionModel().SelectionFlag.NoUpdate
+                )
+        self.compare.update_records(self._compared_records(), self._current_id())
 
     def show_grid(self) -> None:
         self.views.setCurrentWidget(self.grid)
@@ -208,6 +247,7 @@ class MainWindow(QMainWindow):
             )
             self.grid.addAction(action)
             self.loupe.addAction(action)
+            self.compare.addAction(action)
         undo = QAction("Undo", self)
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         undo.triggered.connect(self.undo)
@@ -220,7 +260,7 @@ class MainWindow(QMainWindow):
 
     def selected_media_ids(self) -> list[int]:
         current = self.grid.currentIndex()
-        if self.views.currentWidget() is self.loupe:  # the loupe culls what it shows
+        if self.views.currentWidget() in (self.loupe, self.compare):  # the item shown/picked
             return self.grid_model.media_ids([current.row()] if current.isValid() else [])
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         if not rows and current.isValid():
@@ -259,6 +299,8 @@ class MainWindow(QMainWindow):
             self.grid_model.update_values({i: {edit.field: value} for i in edit.media_ids})
         self.status_label.setText(f"{prefix}{edit.describe()}")
         self.inspector.show_media(self.current_record())
+        if self.views.currentWidget() is self.compare:
+            self.compare.update_records(self._compared_records(), self._current_id())
 
     # -- watched folders -------------------------------------------------------------------
 
