@@ -147,4 +147,3 @@ def test_a_bug_opens_the_crash_dialog_with_version_os_and_log(
     text = shown[0].text()
     assert __version__ in text and str(paths.log_file) in text and "Python" in text
     assert "RuntimeError: boom" in shown[0].detailedText()
-
