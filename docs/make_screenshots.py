@@ -53,6 +53,29 @@ def main(out: Path) -> None:
         window.grab().save(str(out / "loupe.png"))
         window.show_grid()
 
+        orientation = window.sidebar.findItems(
+            "orientation", Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive
+        )
+        if orientation:
+            window.sidebar.setCurrentItem(orientation[0])
+            settle(app, window)
+            model = window.grid_model
+            selection = window.grid.selectionModel()
+            for row in range(4):
+                selection.select(model.index(row), selection.SelectionFlag.Select)
+            window.grid.setCurrentIndex(model.index(0))
+            for row in range(1, 4):
+                selection.select(model.index(row), selection.SelectionFlag.Select)
+            window.show_compare()
+            settle(app, window, 1.0)
+            while window.compare.loading:
+                settle(app, window, 0.2)
+            window.grab().save(str(out / "compare.png"))
+            window.show_grid()
+            photos = window.sidebar.findItems("photos", Qt.MatchFlag.MatchExactly)
+            if photos:
+                window.sidebar.setCurrentItem(photos[0])
+
         window.filter_bar.label.setCurrentIndex(0)
         window.filter_bar.text.setText("exiv2")
         window.filter_bar.sort.setCurrentIndex(window.filter_bar.sort.findData("name"))

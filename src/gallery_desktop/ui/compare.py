@@ -6,7 +6,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QMouseEvent, QPixmap, QResizeEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaRecord
@@ -18,15 +25,42 @@ from gallery_desktop.ui.tasks import BackgroundTasks
 MAX_COMPARED = 8
 
 
+class _Picture(QLabel):
+    """A picture fitted to whatever room the layout gives it (it never asks for more)."""
+
+    def __init__(self) -> None:
+        super().__init__(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(120, 90)
+        self.image = QImage()
+
+    def set_image(self, image: QImage) -> None:
+        self.image = image
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.image.isNull():
+            return
+        self.setPixmap(
+            QPixmap.fromImage(self.image).scaled(
+                self.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+
 class _Pane(QFrame):
     def __init__(self, on_click: Callable[[int], None]) -> None:
         super().__init__()
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.media_id = 0
         self.on_click = on_click
-        self.image = QImage()
-        self.picture = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.picture.setMinimumSize(120, 90)
+        self.picture = _Picture()
         self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.addWidget(self.picture, 1)
@@ -38,23 +72,7 @@ class _Pane(QFrame):
         self.setStyleSheet("_Pane { border: 2px solid palette(highlight); }" if current else "")
 
     def set_image(self, image: QImage) -> None:
-        self.image = image
-        self._fit()
-
-    def _fit(self) -> None:
-        if self.image.isNull():
-            return
-        self.picture.setPixmap(
-            QPixmap.fromImage(self.image).scaled(
-                self.picture.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        )
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._fit()
+        self.picture.set_image(image)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.on_click(self.media_id)
@@ -100,6 +118,8 @@ class CompareView(QWidget):
             if rec.thumbnail:
                 pane.set_image(QImage(rec.thumbnail))
             self._layout.addWidget(pane, i // columns, i % columns)
+            self._layout.setColumnStretch(i % columns, 1)
+            self._layout.setRowStretch(i // columns, 1)
             self.panes.append(pane)
             self._load(rec, pane, token)
 
