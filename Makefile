@@ -47,6 +47,7 @@ bench: $(STAMP) bench-deps
 	$(BIN)/python benchmarks/bench_import.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_rescan.py $(BENCH_ARGS_RESCAN)
 	$(BIN)/python benchmarks/bench_watch.py $(BENCH_ARGS_WATCH)
+	$(BIN)/python benchmarks/bench_grid.py $(BENCH_ARGS_GRID)
 
 screenshots: $(STAMP)
 	@packaging/ensure-debs.sh xvfb xauth
