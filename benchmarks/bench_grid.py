@@ -548,7 +548,7 @@ def measure(
             "pictures_mb": round(sum(i.sizeInBytes() for i in model._images.values()) / 2**20, 1),
         }
         window.close()
-        model.wait_for_pictures()
+        window.tasks.wait()
         catalog.close()
 
     if profile:

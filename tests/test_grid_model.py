@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
@@ -14,6 +16,7 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaFilter, MediaView
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.grid_model import PAGE, MediaGridModel, diff_ids
+from gallery_desktop.ui.tasks import BackgroundTasks
 
 NOW = "2026-01-01 00:00:00.000000"
 
@@ -44,8 +47,23 @@ def fill(catalog: Catalog, n: int) -> None:
         )
 
 
+_KEEP: list[BackgroundTasks] = []
+
+
+@pytest.fixture(autouse=True)
+def _finish_background_work(qtbot: QtBot) -> Iterator[None]:
+    """Workers of a test finish (and deliver) before its model and helpers go away."""
+    yield
+    for tasks in _KEEP:
+        tasks.wait()
+    qtbot.wait(10)
+    _KEEP.clear()
+
+
 def model_for(catalog: Catalog, tmp_path: Path) -> MediaGridModel:
-    return MediaGridModel(catalog, ThumbnailCache(tmp_path / "thumbs"))
+    tasks = BackgroundTasks()
+    _KEEP.append(tasks)
+    return MediaGridModel(catalog, ThumbnailCache(tmp_path / "thumbs"), tasks)
 
 
 def test_first_page_at_once_then_the_rest_as_inserted_rows(

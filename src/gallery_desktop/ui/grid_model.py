@@ -23,20 +23,18 @@ from PySide6.QtCore import (
     QByteArray,
     QMimeData,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
-    QRunnable,
     QSize,
     Qt,
-    QThreadPool,
-    Signal,
 )
 from PySide6.QtGui import QColor, QImage, QPainter
+from sqlalchemy.exc import DatabaseError
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaRecord, MediaView, media_ids, media_records
 from gallery_desktop.catalog.models import utcnow
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui.tasks import BackgroundTasks
 
 THUMB_BOX = 200
 MEDIA_MIME = "application/x-gallery-desktop-media-ids"  # photos dragged inside the app
@@ -66,23 +64,6 @@ def culling_text(rec: MediaRecord) -> str:
     if rec.label:
         parts.append(f"● {rec.label}")
     return "  ".join(parts)
-
-
-class _Relay(QObject):
-    """Workers' results, delivered on the GUI thread."""
-
-    image_loaded = Signal(int, int, int, object)  # generation, row, media id, QImage
-    ids_loaded = Signal(int, object)  # generation, array of ids
-    diff_ready = Signal(int, object)  # version, _Diff
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Any) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def run(self) -> None:
-        self.fn()
 
 
 def load_thumbnail(path: str) -> QImage:
@@ -134,9 +115,9 @@ def diff_ids(old: Sequence[int], new: array[int]) -> _Diff:
 class MediaGridModel(QAbstractListModel):
     MediaIdRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, catalog: Catalog, cache: ThumbnailCache) -> None:
+    def __init__(self, catalog: Catalog, cache: ThumbnailCache, tasks: BackgroundTasks) -> None:
         super().__init__()
-        self.catalog, self.cache = catalog, cache
+        self.catalog, self.cache, self.tasks = catalog, cache, tasks
         self.view: MediaView | None = None
         self._ids: array[int] = array("q")
         self._pages: OrderedDict[int, list[MediaRecord]] = OrderedDict()
@@ -146,12 +127,6 @@ class MediaGridModel(QAbstractListModel):
         self._version = 0  # any change to the rows: diffs made against older rows are dropped
         self._complete = True  # all ids of the view are here
         self._checked_at: datetime = utcnow()
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
-        self._relay = _Relay(self)
-        self._relay.image_loaded.connect(self._image_loaded)
-        self._relay.ids_loaded.connect(self._ids_loaded)
-        self._relay.diff_ready.connect(self._apply_diff)
         self._missing = _placeholder("no preview")
         self._error = _placeholder("cannot read")
         self.loading_picture = _placeholder("")  # shown until the thumbnail is read
@@ -168,8 +143,10 @@ class MediaGridModel(QAbstractListModel):
         self._complete = len(first) < PAGE
         if not self._complete and view is not None:
             generation = self._generation
-            self._pool.start(
-                _Job(lambda: self._relay.ids_loaded.emit(generation, media_ids(self.catalog, view)))
+            self.tasks.run(
+                lambda _r: media_ids(self.catalog, view),
+                lambda ids: self._ids_loaded(generation, ids),
+                self._worker_failed,
             )
 
     @property
@@ -212,12 +189,10 @@ class MediaGridModel(QAbstractListModel):
         if not self._complete:
             return  # the full id list is on its way; it will include the news
         view, version, old = self.view, self._version, self._ids
-        self._pool.start(
-            _Job(
-                lambda: self._relay.diff_ready.emit(
-                    version, diff_ids(old, media_ids(self.catalog, view))
-                )
-            )
+        self.tasks.run(
+            lambda _r: diff_ids(old, media_ids(self.catalog, view)),
+            lambda diff: self._apply_diff(version, diff),
+            self._worker_failed,
         )
 
     def _changed_ids(self, since: datetime) -> set[int]:
@@ -327,12 +302,10 @@ class MediaGridModel(QAbstractListModel):
         if rec.id not in self._requested:
             self._requested.add(rec.id)
             generation, media_id = self._generation, rec.id
-            self._pool.start(
-                _Job(
-                    lambda: self._relay.image_loaded.emit(
-                        generation, row, media_id, load_thumbnail(source)
-                    )
-                )
+            self.tasks.run(
+                lambda _r: load_thumbnail(source),
+                lambda image: self._image_loaded(generation, row, media_id, image),
+                lambda _exc: self._requested.discard(media_id),
             )
         return self.loading_picture
 
@@ -347,8 +320,12 @@ class MediaGridModel(QAbstractListModel):
             index = self.index(row)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
-    def wait_for_pictures(self, msecs: int = 10_000) -> bool:
-        return self._pool.waitForDone(msecs)
+    @staticmethod
+    def _worker_failed(exc: BaseException) -> None:
+        # The catalogue could not be read just now (busy, or the file went away): the next
+        # change or view tries again. A bug reaches the crash dialog.
+        if not isinstance(exc, (OSError, DatabaseError)):
+            raise exc
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole

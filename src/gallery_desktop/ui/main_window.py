@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         self.sidebar.media_dropped.connect(self.move_media)
         self.sidebar.organised.connect(self._organised)
 
-        self.grid_model = MediaGridModel(catalog, cache)
+        self.grid_model = MediaGridModel(catalog, cache, self.tasks)
         self.grid = QListView()
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
@@ -476,9 +476,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         self.cancel_import()
-        self.tasks.wait()
+        self.tasks.close()
         self.changes.close()
-        self.grid_model.wait_for_pictures()
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None

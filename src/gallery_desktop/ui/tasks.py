@@ -39,8 +39,10 @@ class BackgroundTasks(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
+        # Imports, previews and grid thumbnails share these; the work releases the GIL.
+        self.pool.setMaxThreadCount(4)
         self._relays: set[_Relay] = set()
+        self._closed = False
 
     def run(
         self,
@@ -56,13 +58,15 @@ class BackgroundTasks(QObject):
         def done(result: Any) -> None:
             self._relays.discard(relay)
             relay.deleteLater()
-            on_success(result)
+            if not self._closed:
+                on_success(result)
 
         @Slot(object)
         def failed(exc: BaseException) -> None:
             self._relays.discard(relay)
             relay.deleteLater()
-            on_error(exc)
+            if not self._closed:
+                on_error(exc)
 
         relay.succeeded.connect(done)
         relay.failed.connect(failed)
@@ -72,3 +76,9 @@ class BackgroundTasks(QObject):
 
     def wait(self, msecs: int = 30_000) -> bool:
         return self.pool.waitForDone(msecs)
+
+    def close(self) -> None:
+        """The window is going: finish running work, and deliver no more results."""
+        self.pool.clear()  # work not started yet is dropped
+        self.wait()
+        self._closed = True
