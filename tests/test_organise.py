@@ -90,3 +90,43 @@ def test_deleting_removes_rows_never_files(
     assert {p: hash_file(bytes(p)) for p in shoot.rglob("*") if p.is_file()} == before
     again = import_folder(catalog, cache, shoot)  # the folder can be imported afresh
     assert again.new == 5
+
+
+def test_gallery_counts_kept_by_triggers_match_a_real_count(
+    shoot: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    def truth() -> dict[int, tuple[int, int, int, int, int]]:
+        with catalog.engine.connect() as conn:
+            counted = {
+                r[0]: tuple(r[1:])
+                for r in conn.exec_driver_sql(
+                    "SELECT g.id, count(m.id), coalesce(sum(m.kind = 'photo'), 0), "
+                    "coalesce(sum(m.kind = 'video'), 0), coalesce(sum(m.state = 'missing'), 0), "
+                    "coalesce(sum(m.state = 'error'), 0) FROM gallery g "
+                    "LEFT JOIN media m ON m.gallery_id = g.id GROUP BY g.id"
+                )
+            }
+            kept = {
+                r[0]: tuple(r[1:])
+                for r in conn.exec_driver_sql(
+                    "SELECT id, media_count, photo_count, video_count, missing_count, "
+                    "error_count FROM gallery"
+                )
+            }
+        assert kept == counted
+        return kept
+
+    import_folder(catalog, cache, shoot)
+    truth()
+    (shoot / "Party" / "c.jpg").unlink()  # missing
+    (shoot / "Ceremony" / "bad.jpg").write_bytes(b"not a photo")  # error
+    import_folder(catalog, cache, shoot)
+    selects = create_gallery(catalog, 1, "Selects")
+    ids = [r.id for r in list_media(catalog, 1)][:3]
+    move_to_gallery(catalog, ids, selects)
+    counts = truth()
+    assert counts[selects][0] == 3
+    party = next(g.id for g in list_galleries(catalog, 1) if g.name == "Party")
+    assert counts[party][3] == 1  # the missing photo is counted as missing
+    delete_collection(catalog, 1)
+    assert truth() == {}

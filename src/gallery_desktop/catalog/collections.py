@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import Collection, Gallery, Media, WatchedFolder, utcnow
+from gallery_desktop.catalog.models import Collection, Gallery, WatchedFolder, utcnow
 from gallery_desktop.errors import BadInputError
 
 DEFAULT_GALLERY_NAME = "Highlights"
@@ -44,22 +44,15 @@ class GallerySummary:
 
 
 def list_galleries(catalog: Catalog, collection_id: int) -> list[GallerySummary]:
+    """Galleries in order, with their media counts (kept by triggers: no counting here)."""
     with catalog.read() as session:
-        counts: dict[int, int] = {
-            gid: n
-            for gid, n in session.exec(
-                select(col(Media.gallery_id), func.count())
-                .where(col(Media.collection_id) == collection_id)
-                .group_by(col(Media.gallery_id))
-            ).all()
-        }
         rows = session.exec(
             select(Gallery)
             .where(col(Gallery.collection_id) == collection_id, col(Gallery.deleted_at).is_(None))
             .order_by(col(Gallery.position), col(Gallery.name))
         )
         return [
-            GallerySummary(g.id, collection_id, g.name, counts.get(g.id, 0), g.position)
+            GallerySummary(g.id, collection_id, g.name, g.media_count, g.position)
             for g in rows
             if g.id is not None
         ]
@@ -173,8 +166,8 @@ def list_collections(catalog: Catalog) -> list[CollectionSummary]:
     with catalog.read() as session:
         counts: dict[int, tuple[int, int, int, int, int]] = {}
         for cid, n, photos, videos, missing, errors in session.connection().exec_driver_sql(
-            "SELECT collection_id, count(*), sum(kind = 'photo'), sum(kind = 'video'), "
-            "sum(state = 'missing'), sum(state = 'error') FROM media GROUP BY collection_id"
+            "SELECT collection_id, sum(media_count), sum(photo_count), sum(video_count), "
+            "sum(missing_count), sum(error_count) FROM gallery GROUP BY collection_id"
         ):
             counts[cid] = (n, photos or 0, videos or 0, missing or 0, errors or 0)
         galleries: dict[int, int] = {

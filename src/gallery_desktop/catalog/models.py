@@ -189,6 +189,12 @@ class Gallery(SQLModel, table=True):
     watermark_id: int | None = _fk("watermark.id", ondelete="SET NULL", nullable=True)
     folder: bytes | None = Field(default=None, sa_type=LargeBinary)
     remote_id: int | None = Field(default=None, index=True)
+    # Kept by triggers on media (migration 0003): the sidebar reads these, never counts.
+    media_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    photo_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    video_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    missing_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    error_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _created()
     updated_at: datetime | None = _ts(nullable=True)
     deleted_at: datetime | None = _ts(nullable=True)
