@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
@@ -147,3 +148,7 @@ def test_a_bug_opens_the_crash_dialog_with_version_os_and_log(
     text = shown[0].text()
     assert __version__ in text and str(paths.log_file) in text and "Python" in text
     assert "RuntimeError: boom" in shown[0].detailedText()
+
+
+def test_sidebar_model_passes_the_model_tester(win: MainWindow, qtmodeltester: Any) -> None:
+    qtmodeltester.check(win.sidebar.model())

@@ -38,6 +38,7 @@ from gallery_desktop.ui.tasks import BackgroundTasks
 
 THUMB_BOX = 200
 MEDIA_MIME = "application/x-gallery-desktop-media-ids"  # photos dragged inside the app
+CELL = QSize(THUMB_BOX + 20, THUMB_BOX + 44)
 PAGE = 200
 PAGES_KEPT = 40
 IMAGES_KEPT = 3000
@@ -334,6 +335,8 @@ class MediaGridModel(QAbstractListModel):
             return None
         if role == self.MediaIdRole:
             return self._ids[index.row()]
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return CELL  # every cell alike: room for the largest picture and two lines
         if role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.DecorationRole,

@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setUniformItemSizes(True)
         self.grid.setIconSize(QSize(THUMB_BOX, THUMB_BOX))
-        self.grid.setGridSize(QSize(THUMB_BOX + 24, THUMB_BOX + 40))
+        self.grid.setGridSize(QSize(THUMB_BOX + 24, THUMB_BOX + 50))  # picture + two lines
         self.grid.setSpacing(6)
         self.grid.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.grid.setLayoutMode(QListView.LayoutMode.Batched)

@@ -10,13 +10,22 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSignalBlocker,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
-    QHeaderView,
     QInputDialog,
     QMenu,
     QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QWidget,
@@ -31,6 +40,42 @@ from gallery_desktop.ui.grid_model import MEDIA_MIME
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 COLLECTION_ROLE = Qt.ItemDataRole.UserRole + 3
+COUNT_ROLE = Qt.ItemDataRole.UserRole + 4
+
+
+def count_of(item: QTreeWidgetItem) -> str:
+    """The number shown beside a sidebar entry."""
+    return str(item.data(0, COUNT_ROLE))
+
+
+class _CountDelegate(QStyledItemDelegate):
+    """Draws each entry's count at the right edge. (One column, not two: Qt's tree model with
+    several columns fails QAbstractItemModelTester.)"""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        count = index.data(COUNT_ROLE)
+        rect = QRect(option.rect)
+        if count is None:
+            super().paint(painter, option, index)
+            return
+        text = str(count)
+        width = option.fontMetrics.horizontalAdvance(text) + 12
+        narrowed = QStyleOptionViewItem(option)
+        narrowed.rect = QRect(rect.x(), rect.y(), rect.width() - width, rect.height())
+        super().paint(painter, narrowed, index)
+        painter.save()
+        painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(
+            QRect(rect.right() - width, rect.y(), width - 6, rect.height()),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            text,
+        )
+        painter.restore()
 
 
 @dataclass(frozen=True)
@@ -55,11 +100,8 @@ class Sidebar(QTreeWidget):
         super().__init__(parent)
         self.catalog = catalog
         self.setHeaderHidden(True)
-        self.setColumnCount(2)
-        header = self.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.setColumnCount(1)
+        self.setItemDelegate(_CountDelegate(self))
         self.setAcceptDrops(True)
         self.setDropIndicatorShown(True)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -90,15 +132,15 @@ class Sidebar(QTreeWidget):
         collections = list_collections(self.catalog)
         attention = sum(c.missing + c.errors for c in collections)
         if attention:
-            item = self._item(["Needs attention", str(attention)], Place("attention", 0, None))
+            item = self._item("Needs attention", attention, Place("attention", 0, None))
             item.setToolTip(0, "Photos and videos that are missing on disk or cannot be read")
             self.addTopLevelItem(item)
         for c in collections:
-            top = self._item([c.name, str(c.media)], Place("collection", c.id, c.id))
+            top = self._item(c.name, c.media, Place("collection", c.id, c.id))
             top.setToolTip(0, c.folder or "made in the app")
             self.addTopLevelItem(top)
             for g in list_galleries(self.catalog, c.id):
-                top.addChild(self._item([g.name, str(g.media)], Place("gallery", g.id, c.id)))
+                top.addChild(self._item(g.name, g.media, Place("gallery", g.id, c.id)))
             top.setExpanded(True)
         found = self._find(selected) if selected else None
         first = self.topLevelItem(1 if attention else 0)
@@ -110,8 +152,9 @@ class Sidebar(QTreeWidget):
         return len(collections), sum(c.media for c in collections)
 
     @staticmethod
-    def _item(texts: list[str], place: Place) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(texts)
+    def _item(name: str, count: int, place: Place) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([name])
+        item.setData(0, COUNT_ROLE, count)
         item.setData(0, KIND_ROLE, place.kind)
         item.setData(0, ID_ROLE, place.id)
         item.setData(0, COLLECTION_ROLE, place.collection_id)
@@ -227,7 +270,7 @@ class Sidebar(QTreeWidget):
         place, items = self.place(), self.selectedItems()
         if place is None or place.kind == "attention" or not items:
             return
-        name, count = items[0].text(0), items[0].text(1)
+        name, count = items[0].text(0), count_of(items[0])
         what = "gallery" if place.kind == "gallery" else "collection"
         if not self.confirm(
             f"Remove the {what} “{name}” and its {count} photos and videos from the catalogue?"
