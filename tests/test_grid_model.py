@@ -142,3 +142,40 @@ def test_diff_keeps_rows_or_resets_when_the_order_changed() -> None:
     assert grown.inserted_runs == [(0, 0), (3, 3)] and not grown.reset
     resorted = diff_ids([1, 2, 3], array("q", [3, 2, 1]))
     assert resorted.reset
+
+
+def test_changes_arriving_while_a_diff_or_the_id_list_is_in_flight_are_not_lost(
+    catalog: Catalog, tmp_path: Path, qtbot: QtBot
+) -> None:
+    total = 2 * PAGE + 50
+    fill(catalog, total)
+    model = model_for(catalog, tmp_path)
+    model.show(MediaView(1, where=MediaFilter(sort="name")))
+    assert model.loading
+    with sqlite3.connect(catalog.db_file) as other:  # committed while the list is read
+        other.execute("DELETE FROM media WHERE path = 'IMG_00300.jpg'")
+    model.catalogue_changed()
+    qtbot.waitUntil(lambda: not model.loading and model.rowCount() == total - 1, timeout=10_000)
+    for name in ("IMG_00001.jpg", "IMG_00002.jpg"):  # two changes, two diffs in flight
+        with sqlite3.connect(catalog.db_file) as other:
+            other.execute("DELETE FROM media WHERE path = ?", (name,))
+        model.catalogue_changed()
+    qtbot.waitUntil(lambda: model.rowCount() == total - 3, timeout=10_000)
+    shown = {model.record(r).path for r in range(model.rowCount())}
+    assert not shown & {"IMG_00001.jpg", "IMG_00002.jpg", "IMG_00300.jpg"}
+
+
+def test_rows_read_during_a_removal_are_the_new_ones(
+    catalog: Catalog, tmp_path: Path, qtbot: QtBot
+) -> None:
+    fill(catalog, 10)
+    model = model_for(catalog, tmp_path)
+    model.show(MediaView(1, where=MediaFilter(sort="name")))
+    assert model.record(0).path == "IMG_00000.jpg"
+    seen: list[str] = []
+    model.rowsRemoved.connect(lambda *_a: seen.append(model.record(0).path))
+    with sqlite3.connect(catalog.db_file) as other:
+        other.execute("DELETE FROM media WHERE path = 'IMG_00000.jpg'")
+    with qtbot.waitSignal(model.rowsRemoved, timeout=5_000):
+        model.catalogue_changed()
+    assert seen == ["IMG_00001.jpg"]

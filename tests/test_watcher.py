@@ -425,3 +425,45 @@ def test_the_inotify_watch_limit_falls_back_to_polling_with_a_message(
     assert all(isinstance(o, PollingObserver) for o in watch.service._observers.values())
     shutil.copyfile(SMALL, shoot_dir / "Party" / "late.jpg")
     wait_in_step(catalog, shoot_dir, watch)
+
+
+def test_a_turned_off_shoot_inside_a_shoots_folder_stays_off(
+    tmp_path: Path, catalog: Catalog, cache: ThumbnailCache, start_watch: Callable[..., Watch]
+) -> None:
+    shoots = tmp_path / "Shoots"
+    (shoots / "Quiet").mkdir(parents=True)
+    shutil.copyfile(SMALL, shoots / "Quiet" / "1.jpg")
+    import_folder(catalog, cache, shoots / "Quiet")
+    set_collection_watched(catalog, 1, False)
+    add_shoots_folder(catalog, str(shoots))
+    watch = start_watch()
+    shutil.copyfile(CORPUS / "photos/exif/smiley2.jpg", shoots / "Quiet" / "2.jpg")
+    time.sleep(FAST.settle + 1.5)
+    assert watch.service.idle
+    assert not any("Quiet" in line for line in watch.lines), watch.lines
+    assert "2.jpg" not in rows_by_path(catalog)
+
+
+def test_a_failing_step_is_reported_and_the_watching_goes_on(
+    shoot_dir: Path,
+    catalog: Catalog,
+    cache: ThumbnailCache,
+    start_watch: Callable[..., Watch],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_folder(catalog, cache, shoot_dir)
+    watch = start_watch()
+    wait_in_step(catalog, shoot_dir, watch)
+
+    def broken(_catalog: Catalog) -> list[object]:
+        raise RuntimeError("catalogue unavailable")
+
+    monkeypatch.setattr(watcher, "list_watched", broken)
+    watch.service.reload()
+    deadline = time.monotonic() + 10
+    while not any("reloading the watch settings failed" in ln for ln in watch.lines):
+        assert time.monotonic() < deadline, watch.lines
+        time.sleep(0.05)
+    monkeypatch.undo()
+    shutil.copyfile(SMALL, shoot_dir / "Party" / "still.jpg")
+    wait_in_step(catalog, shoot_dir, watch)  # the worker is alive and still following

@@ -139,6 +139,7 @@ class WatchService:
         self.force_polling = force_polling
         self._lock = threading.Condition()
         self._targets: dict[bytes, WatchTarget] = {}
+        self._disabled: set[bytes] = set()
         self._observers: dict[bytes, BaseObserver] = {}
         self._due: dict[bytes, float] = {}  # target path → when to re-scan it
         self._first_hint: dict[bytes, float] = {}
@@ -209,14 +210,19 @@ class WatchService:
     # -- which folders -----------------------------------------------------------------------
 
     def _load_targets(self) -> None:
-        targets = {t.path: t for t in list_watched(self.catalog) if t.enabled}
+        every = list_watched(self.catalog)
+        targets = {t.path: t for t in every if t.enabled}
         with self._lock:
             self._targets = targets
+            # Turned off: not watched, and not mistaken for a new shoot in a shoots folder.
+            self._disabled = {t.path for t in every if not t.enabled}
 
     def _covering_target(self, path: bytes) -> WatchTarget | None:
         """The watched folder an event path belongs to: the nearest enclosing target."""
         probe = path
         while True:
+            if probe in self._disabled:
+                return None  # inside a collection whose watching is turned off
             found = self._targets.get(probe)
             if found is not None:
                 return found
@@ -312,7 +318,7 @@ class WatchService:
                 targets = [self._targets[p] for p in ready if p in self._targets]
                 self._scanning = bool(targets)
             if reload:
-                self._apply_reload()
+                self._guarded("reloading the watch settings", self._apply_reload)
             try:
                 for target in targets:
                     self._scan(target)
@@ -320,8 +326,16 @@ class WatchService:
                 with self._lock:
                     self._scanning = False
             if time.monotonic() >= next_health:
-                self._check_health()
+                self._guarded("checking the watchers", self._check_health)
                 next_health = time.monotonic() + HEALTH_CHECK_SECONDS
+
+    def _guarded(self, what: str, step: Callable[[], None]) -> None:
+        """The worker must outlive any failure, or watching would stop in silence."""
+        try:
+            step()
+        except Exception as exc:
+            log.exception("watch service: %s failed", what)
+            self.report(f"watching: {what} failed ({exc}); trying again shortly")
 
     def _scan(self, target: WatchTarget) -> None:
         try:
@@ -370,7 +384,7 @@ class WatchService:
 
     def _scan_shoots_folder(self, target: WatchTarget) -> None:
         """New first-level folders of a shoots folder become collections (and are watched)."""
-        known = {t.path for t in self._targets.values()}
+        known = {t.path for t in self._targets.values()} | self._disabled
         try:
             names = sorted(os.listdir(target.path))
         except OSError as exc:

@@ -15,7 +15,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
@@ -39,6 +39,7 @@ from gallery_desktop.ui.tasks import BackgroundTasks
 THUMB_BOX = 200
 MEDIA_MIME = "application/x-gallery-desktop-media-ids"  # photos dragged inside the app
 CELL = QSize(THUMB_BOX + 20, THUMB_BOX + 44)
+LOOK_BACK = timedelta(seconds=5)
 PAGE = 200
 PAGES_KEPT = 40
 IMAGES_KEPT = 3000
@@ -127,6 +128,8 @@ class MediaGridModel(QAbstractListModel):
         self._generation = 0  # a new view: results for the old one are dropped
         self._version = 0  # any change to the rows: diffs made against older rows are dropped
         self._complete = True  # all ids of the view are here
+        self._diffing = False  # one diff in flight at a time...
+        self._dirty = False  # ...and one more after it if the catalogue moved meanwhile
         self._checked_at: datetime = utcnow()
         self._missing = _placeholder("no preview")
         self._error = _placeholder("cannot read")
@@ -170,12 +173,13 @@ class MediaGridModel(QAbstractListModel):
         have = len(self._ids)
         if ids[:have] != self._ids:
             self._reset(ids)  # the catalogue moved meanwhile
-            return
-        if len(ids) > have:
+        elif len(ids) > have:
             self.beginInsertRows(QModelIndex(), have, len(ids) - 1)
             self._ids = ids
             self._version += 1
             self.endInsertRows()
+        if self._dirty:  # a commit landed while the list was being read
+            self._start_diff()
 
     # -- catalogue changes -----------------------------------------------------------------
 
@@ -183,18 +187,40 @@ class MediaGridModel(QAbstractListModel):
         """Something was committed (here, by the watcher or by another process)."""
         if self.view is None:
             return
-        since, self._checked_at = self._checked_at, utcnow()
+        # Writers stamp updated_at a moment before they commit: look a little way back.
+        since, self._checked_at = self._checked_at - LOOK_BACK, utcnow()
         changed = self._changed_ids(since)
         if changed:
             self._refresh_rows(changed)
-        if not self._complete:
-            return  # the full id list is on its way; it will include the news
-        view, version, old = self.view, self._version, self._ids
-        self.tasks.run(
-            lambda _r: diff_ids(old, media_ids(self.catalog, view)),
-            lambda diff: self._apply_diff(version, diff),
-            self._worker_failed,
-        )
+        self._start_diff()
+
+    def _start_diff(self) -> None:
+        """Compare the shown ids with the catalogue's in a worker; one at a time, and once
+        more afterwards if anything changed while it ran (nothing is ever left behind)."""
+        view = self.view
+        if view is None:
+            return
+        if self._diffing or not self._complete:
+            self._dirty = True
+            return
+        self._dirty = False
+        self._diffing = True
+        version, old = self._version, self._ids
+
+        def done(diff: _Diff) -> None:
+            self._diffing = False
+            if version == self._version and view == self.view:
+                self._apply_diff(diff)
+            else:
+                self._dirty = True
+            if self._dirty:
+                self._start_diff()
+
+        def failed(exc: BaseException) -> None:
+            self._diffing = False
+            self._worker_failed(exc)
+
+        self.tasks.run(lambda _r: diff_ids(old, media_ids(self.catalog, view)), done, failed)
 
     def _changed_ids(self, since: datetime) -> set[int]:
         with self.catalog.engine.connect() as conn:
@@ -214,14 +240,14 @@ class MediaGridModel(QAbstractListModel):
             self._images.pop(media_id, None)
             self._requested.discard(media_id)
 
-    def _apply_diff(self, version: int, diff: _Diff) -> None:
-        if version != self._version:
-            return  # rows changed since this diff was made; the next change makes a new one
+    def _apply_diff(self, diff: _Diff) -> None:
         if diff.reset:
             self._reset(diff.new)
             return
         if not diff.removed_runs and not diff.inserted_runs:
             return
+        self._pages.clear()  # rows move: records are fetched again by position
+        self._version += 1
         ids = list(self._ids)
         for first, last in reversed(diff.removed_runs):
             self.beginRemoveRows(QModelIndex(), first, last)
@@ -233,8 +259,6 @@ class MediaGridModel(QAbstractListModel):
             ids[first:first] = diff.new[first : last + 1]
             self._ids = array("q", ids)
             self.endInsertRows()
-        self._pages.clear()  # rows moved: records are fetched again by position
-        self._version += 1
 
     # -- rows --------------------------------------------------------------------------------
 
@@ -258,6 +282,12 @@ class MediaGridModel(QAbstractListModel):
         else:
             self._pages.move_to_end(page)
         return records[row - page * PAGE]
+
+    def row_of(self, media_id: int) -> int | None:
+        try:
+            return self._ids.index(media_id)
+        except ValueError:
+            return None
 
     def media_ids(self, rows: Iterable[int]) -> list[int]:
         return [self._ids[r] for r in rows if 0 <= r < len(self._ids)]

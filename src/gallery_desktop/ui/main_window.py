@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from gallery_desktop.catalog.collections import display_name
 from gallery_desktop.catalog.culling import CullValue, Edit, EditHistory
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.media import MediaRecord, MediaView
+from gallery_desktop.catalog.media import MediaRecord, MediaView, media_records
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.ingest.importer import ImportProgress, ImportSummary, import_folder
 from gallery_desktop.ingest.parallel import CancelToken
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.views.addWidget(self.loupe)
         self.compare = CompareView(catalog, cache, self.tasks, self._compare_pick)
         self.views.addWidget(self.compare)
-        self._compared: list[int] = []  # grid rows shown side by side
+        self._compared: list[int] = []  # media ids shown side by side
         self.inspector = Inspector()
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.activated.connect(lambda _i: self.show_loupe())
@@ -195,30 +195,30 @@ class MainWindow(QMainWindow):
         if len(rows) < 2:
             self.status_label.setText("Select two or more photos to compare them")
             return
-        self._compared = rows[:MAX_COMPARED]
-        current = self.current_record()
-        if current is None or self.grid.currentIndex().row() not in self._compared:
+        rows = rows[:MAX_COMPARED]
+        self._compared = self.grid_model.media_ids(rows)
+        if self.grid.currentIndex().row() not in rows:
             self.grid.selectionModel().setCurrentIndex(
-                self.grid_model.index(self._compared[0]),
-                self.grid.selectionModel().SelectionFlag.NoUpdate,
+                self.grid_model.index(rows[0]), self.grid.selectionModel().SelectionFlag.NoUpdate
             )
         self.views.setCurrentWidget(self.compare)
         self.compare.setFocus()
         self.compare.show_records(self._compared_records(), self._current_id())
 
     def _compared_records(self) -> list[MediaRecord]:
-        return [self.grid_model.record(r) for r in self._compared]
+        # By id, not row: the watcher may insert or remove rows while they are compared.
+        return media_records(self.catalog, self._compared, self.cache)
 
     def _current_id(self) -> int:
         rec = self.current_record()
         return rec.id if rec is not None else 0
 
     def _compare_pick(self, media_id: int) -> None:
-        for row in self._compared:
-            if self.grid_model.media_ids([row]) == [media_id]:
-                self.grid.selectionModel().setCurrentIndex(
-                    self.grid_model.index(row), self.grid.selectionModel().SelectionFlag.NoUpdate
-                )
+        row = self.grid_model.row_of(media_id)
+        if row is not None:
+            self.grid.selectionModel().setCurrentIndex(
+                self.grid_model.index(row), self.grid.selectionModel().SelectionFlag.NoUpdate
+            )
         self.compare.update_records(self._compared_records(), self._current_id())
 
     def show_grid(self) -> None:
