@@ -467,3 +467,40 @@ def test_a_failing_step_is_reported_and_the_watching_goes_on(
     monkeypatch.undo()
     shutil.copyfile(SMALL, shoot_dir / "Party" / "still.jpg")
     wait_in_step(catalog, shoot_dir, watch)  # the worker is alive and still following
+
+
+def test_stopping_cuts_a_long_scan_short_and_leaves_the_catalogue_sound(
+    shoot_dir: Path,
+    catalog: Catalog,
+    cache: ThumbnailCache,
+    start_watch: Callable[..., Watch],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gallery_desktop.catalog.check import check_catalog
+    from gallery_desktop.ingest import importer
+
+    import_folder(catalog, cache, shoot_dir)
+    real = importer.probe_file
+
+    def slow(*args: object) -> object:
+        time.sleep(0.05)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer, "probe_file", slow)
+    (shoot_dir / "Card").mkdir()
+    data = SMALL.read_bytes()
+    for i in range(300):  # ~8 s of (slowed) reading
+        (shoot_dir / "Card" / f"{i}.jpg").write_bytes(data + i.to_bytes(4))
+    time.sleep(FAST.settle + 0.2)
+    watch = start_watch()
+    deadline = time.monotonic() + 10
+    while watch.service.idle:  # wait until the catch-up scan is under way
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.5)
+    started = time.monotonic()
+    watch.service.stop()
+    assert time.monotonic() - started < 5
+    report = check_catalog(catalog)
+    assert report.catalogue_ok
+    assert len(list_media(catalog, 1)) < 302  # it did stop part-way

@@ -36,6 +36,7 @@ from gallery_desktop.catalog.watched import WatchTarget, list_watched, mark_scan
 from gallery_desktop.errors import BusyError, UserFacingError
 from gallery_desktop.ingest.filetypes import FileClass, classify_name, is_hidden_or_system
 from gallery_desktop.ingest.importer import ImportSummary, import_folder, rescan_collection
+from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.media.thumbnails import ThumbnailCache
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ class WatchService:
         self._due: dict[bytes, float] = {}  # target path → when to re-scan it
         self._first_hint: dict[bytes, float] = {}
         self._stopping = False
+        self._stop_scans = CancelToken()  # a scan in progress ends early when we stop
         self._scanning = False
         self._reload_requested = False
         self._worker: threading.Thread | None = None
@@ -168,6 +170,7 @@ class WatchService:
         with self._lock:
             self._stopping = True
             self._lock.notify_all()
+        self._stop_scans.cancel()  # a cancelled scan leaves a consistent catalogue
         if self._worker is not None:
             self._worker.join(timeout=60)
         for observer in self._observers.values():
@@ -348,6 +351,7 @@ class WatchService:
                     self.cache,
                     target.collection_id,
                     settle_seconds=self.timings.settle,
+                    cancel=self._stop_scans,
                 )
                 self._after_scan(target, summary)
             mark_scanned(self.catalog, target.id)
@@ -395,7 +399,11 @@ class WatchService:
             if is_hidden_or_system(name) or folder in known or not os.path.isdir(folder):
                 continue
             summary = import_folder(
-                self.catalog, self.cache, folder, settle_seconds=self.timings.settle
+                self.catalog,
+                self.cache,
+                folder,
+                settle_seconds=self.timings.settle,
+                cancel=self._stop_scans,
             )
             self.report(f"new shoot {summary.collection!r} in {target.name}")
             self._load_targets()  # route its events to the new collection from now on
