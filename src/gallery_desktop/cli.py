@@ -37,8 +37,6 @@ from gallery_desktop.ingest.watcher import WatchService, WatchTimings
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
 
-COMMANDS = ("import", "rescan", "collections", "media", "check", "watch")
-
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(

@@ -14,7 +14,6 @@ from gallery_desktop.catalog.models import ColourLabel, Media, Pick, utcnow
 from gallery_desktop.errors import BadInputError
 
 MEDIA = Media.__table__  # type: ignore[attr-defined]
-CULL_FIELDS: Final = ("rating", "pick", "label", "gallery_id")
 HISTORY_LIMIT: Final = 500
 
 CullValue = int | str | None

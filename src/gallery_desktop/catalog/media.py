@@ -6,7 +6,7 @@ import os
 from array import array
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Final
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -42,9 +42,6 @@ class MediaRecord:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-SORTS: Final = ("taken", "name", "rating")
 
 
 def _contains(text: str) -> str:

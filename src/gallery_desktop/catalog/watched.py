@@ -76,14 +76,6 @@ def set_collection_watched(catalog: Catalog, collection_id: int, enabled: bool) 
         session.add(row)
 
 
-def set_polling(catalog: Catalog, target_id: int, polling: bool) -> None:
-    with catalog.write() as session:
-        row = session.get(WatchedFolder, target_id)
-        if row is not None:
-            row.polling = polling
-            session.add(row)
-
-
 def add_shoots_folder(catalog: Catalog, folder: str | bytes, *, polling: bool = False) -> None:
     raw = os.path.realpath(os.path.expanduser(os.fsencode(folder)))
     if not os.path.isdir(raw):
