@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import platformdirs
@@ -71,3 +73,13 @@ def resolve_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
     if env:
         return AppPaths.at_home(env)
     return AppPaths.platform_default()
+
+
+def resource(*parts: str) -> Traversable:
+    """A file or folder that ships with the app, e.g. resource("fonts", "DejaVuSans.ttf").
+
+    The top-level resources/ folder is installed as the package gallery_desktop.resources."""
+    node = files("gallery_desktop.resources")
+    for part in parts:
+        node = node / part
+    return node

@@ -201,3 +201,26 @@ def list_collections(catalog: Catalog) -> list[CollectionSummary]:
                 )
             )
         return out
+
+
+def find_gallery(session: Session, collection_id: int, ref: str) -> Gallery:
+    """A gallery of a collection by id or by name (exact, then case-insensitive)."""
+    ref = ref.strip()
+    live = (col(Gallery.collection_id) == collection_id, col(Gallery.deleted_at).is_(None))
+    if ref.isdigit():
+        found = session.get(Gallery, int(ref))
+        if found is not None and found.collection_id == collection_id and not found.deleted_at:
+            return found
+    rows = session.exec(select(Gallery).where(*live, col(Gallery.name) == ref)).all()
+    if not rows:
+        rows = session.exec(
+            select(Gallery).where(*live, func.lower(col(Gallery.name)) == ref.lower())
+        ).all()
+    if len(rows) == 1:
+        return rows[0]
+    names = ", ".join(
+        repr(g.name) for g in session.exec(select(Gallery).where(*live).order_by(col(Gallery.position)))
+    )
+    if rows:
+        raise BadInputError(f"several galleries are named {ref!r}; use the id")
+    raise BadInputError(f"no gallery {ref!r} in this collection (it has: {names or 'none'})")

@@ -131,12 +131,13 @@ class Watermark(SQLModel, table=True):
     colour: str = "#ffffff"
     opacity: float = 0.5
     shadow: bool = True
-    logo_path: str | None = None
+    outline: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    logo_path: str | None = None  # where the logo was chosen from (shown, never read again)
+    logo_data: bytes | None = Field(default=None, sa_type=LargeBinary)  # the logo itself, PNG
     logo_scale: float = 0.2
     logo_opacity: float = 0.8
-    position: str = "bottom-right"
+    position: str = "bottom-right"  # one of 9 anchors, "tiled" or "diagonal"
     margin: float = 0.03
-    tiled: bool = False
     created_at: datetime = _created()
     updated_at: datetime | None = _ts(nullable=True)
 

@@ -1,0 +1,1 @@
+"""Exporting: what leaves the studio, into a folder or a zip."""
