@@ -207,6 +207,8 @@ def _decoded(
         size = fit(im.width, im.height, long_edge)
         if size != im.size:
             im = im.resize(size, Image.Resampling.LANCZOS)
+        if im.mode != "CMYK":
+            im = to_rgb(im)  # alpha flattened on white first: profiles apply to RGB/CMYK only
         im = to_rgb(to_srgb(im, icc if isinstance(icc, bytes) else None))
         im = apply_orientation(im, turn)
     except DecodeError:
