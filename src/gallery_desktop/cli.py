@@ -36,6 +36,7 @@ from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.ingest.watcher import WatchService, WatchTimings
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
+from gallery_desktop.terminal import ProgressLine
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,30 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class ProgressBar:
-    """A one-line progress display on a terminal; silent when output is not a terminal."""
+    """Import and re-scan progress on a terminal."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self._last = 0.0
+        self.line = ProgressLine(stream)
 
     def __call__(self, p: ImportProgress) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if p.phase not in ("done",) and now - self._last < 0.1 and p.done != p.total:
-            return
-        self._last = now
         if p.phase == "done":
-            self.stream.write("\r\x1b[K")
+            self.line.clear()
         else:
-            width = 30
-            filled = int(width * p.done / p.total) if p.total else 0
-            bar = "█" * filled + "·" * (width - filled)
-            name = (p.current or "")[-40:]
             errs = f"  {p.errors} errors" if p.errors else ""
-            self.stream.write(f"\r\x1b[K{p.phase:<10} {bar} {p.done}/{p.total}{errs}  {name}")
-        self.stream.flush()
+            self.line.show(p.phase, p.done, p.total, p.current, errs)
 
 
 def _print_summary(s: ImportSummary, out: TextIO) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,6 +16,7 @@ from gallery_desktop.export.run import ExportProgress, ExportSummary, run_export
 from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.media.export import PRESETS, ExportSettings, MetadataPolicy, VideoPolicy
 from gallery_desktop.media.safe_names import DEFAULT_PATTERN, NAME_TOKENS
+from gallery_desktop.terminal import ProgressLine
 
 
 def add_parser(sub: Any) -> None:
@@ -76,23 +76,12 @@ def add_parser(sub: Any) -> None:
 
 class _Progress:
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self._last = 0.0
+        self.line = ProgressLine(stream)
 
     def __call__(self, p: ExportProgress) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self._last < 0.1 and p.done != p.total):
-            return
-        self._last = now
-        filled = int(30 * p.done / p.total) if p.total else 30
-        name = (p.current or "")[-40:]
-        self.stream.write(
-            f"\r\x1b[Kexport {'█' * filled}{'·' * (30 - filled)} {p.done}/{p.total}  {name}"
-        )
+        self.line.show("export", p.done, p.total, p.current)
         if p.done == p.total:
-            self.stream.write("\r\x1b[K")
-        self.stream.flush()
+            self.line.clear()
 
 
 def _report(s: ExportSummary, out: TextIO) -> None:

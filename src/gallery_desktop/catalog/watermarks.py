@@ -167,26 +167,26 @@ def get_watermark(catalog: Catalog, ref: str) -> WatermarkPreset:
         return _preset(_find(session, ref))
 
 
-def set_collection_watermark(catalog: Catalog, collection_id: int, ref: str | None) -> None:
-    """The collection's default watermark (None: no watermark unless a gallery sets one)."""
+def _choose(
+    catalog: Catalog, model: type[Collection] | type[Gallery], oid: int, ref: str | None
+) -> None:
     with catalog.write() as session:
-        row = session.get(Collection, collection_id)
+        row = session.get(model, oid)
         if row is None:
-            raise BadInputError(f"no collection with id {collection_id}")
+            raise BadInputError(f"no {model.__name__.lower()} with id {oid}")
         row.watermark_id = _find(session, ref).id if ref else None
         row.updated_at = utcnow()
         session.add(row)
+
+
+def set_collection_watermark(catalog: Catalog, collection_id: int, ref: str | None) -> None:
+    """The collection's default watermark (None: no watermark unless a gallery sets one)."""
+    _choose(catalog, Collection, collection_id, ref)
 
 
 def set_gallery_watermark(catalog: Catalog, gallery_id: int, ref: str | None) -> None:
     """A gallery's own watermark, overriding the collection's (None: use the collection's)."""
-    with catalog.write() as session:
-        row = session.get(Gallery, gallery_id)
-        if row is None:
-            raise BadInputError(f"no gallery with id {gallery_id}")
-        row.watermark_id = _find(session, ref).id if ref else None
-        row.updated_at = utcnow()
-        session.add(row)
+    _choose(catalog, Gallery, gallery_id, ref)
 
 
 def effective_watermarks(catalog: Catalog, collection_id: int) -> dict[int, WatermarkPreset | None]:
