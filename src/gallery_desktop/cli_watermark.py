@@ -233,9 +233,9 @@ def run(args: argparse.Namespace, catalog: Catalog, out: TextIO) -> int:
         if gallery is not None:
             assert gallery.id is not None
             set_gallery_watermark(catalog, gallery.id, ref)
-            what = f"gallery {gallery.name!r}"
+            chosen = f"watermark {ref}" if ref else "the collection's watermark"
+            out.write(f"gallery {gallery.name!r}: {chosen}\n")
         else:
             set_collection_watermark(catalog, collection.id, ref)
-            what = f"collection {collection.name!r}"
-        out.write(f"{what}: watermark {ref or 'none'}\n")
+            out.write(f"collection {collection.name!r}: watermark {ref or 'none'}\n")
     return 0

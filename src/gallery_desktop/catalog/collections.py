@@ -219,7 +219,8 @@ def find_gallery(session: Session, collection_id: int, ref: str) -> Gallery:
     if len(rows) == 1:
         return rows[0]
     names = ", ".join(
-        repr(g.name) for g in session.exec(select(Gallery).where(*live).order_by(col(Gallery.position)))
+        repr(g.name)
+        for g in session.exec(select(Gallery).where(*live).order_by(col(Gallery.position)))
     )
     if rows:
         raise BadInputError(f"several galleries are named {ref!r}; use the id")
