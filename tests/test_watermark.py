@@ -252,6 +252,8 @@ def test_shipped_font_is_found_by_name_and_system_fonts_by_path() -> None:
     assert shipped is not None and shipped.name == "DejaVuSerif.ttf"
     assert find_font(None) is not None  # the default ships with the app
     assert find_font(str(shipped)) == shipped
+    assert find_font("dejavu serif") == find_font("DejaVu-Serif") == shipped  # loose names
+    assert find_font("DejaVu Sans") == find_font(None)  # "Regular"/"Book" may be left out
 
 
 def test_rendering_is_the_same_from_many_threads() -> None:

@@ -162,9 +162,14 @@ def _font_dirs() -> Iterator[Path]:
         yield from (home / ".local/share/fonts", home / ".fonts")
 
 
+def _font_key(name: str) -> str:
+    """'Playfair Display', 'playfair-display' and 'PlayfairDisplay' are the same font."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
 @functools.cache
 def available_fonts() -> dict[str, Path]:
-    """Font name (file stem, lower case) → file, from our resources first, then the system."""
+    """Font name (file stem) → file, from our resources first, then the system's."""
     found: dict[str, Path] = {}
     for top in _font_dirs():
         if not top.is_dir():
@@ -172,21 +177,25 @@ def available_fonts() -> dict[str, Path]:
         for dirpath, _dirs, names in os.walk(top):
             for name in sorted(names):
                 if name.lower().endswith(_FONT_SUFFIXES):
-                    found.setdefault(Path(name).stem.lower(), Path(dirpath) / name)
+                    found.setdefault(Path(name).stem, Path(dirpath) / name)
     return found
 
 
 def find_font(font: str | None) -> Path | None:
-    """The file for a font setting; None means Pillow's built-in font. Raises if not found."""
+    """The file for a font setting: a path, or a name matched loosely ('Playfair Display' finds
+    PlayfairDisplay-Regular.ttf). None means the default font. Raises if nothing matches."""
+    fonts = available_fonts()
     if font:
         as_path = Path(font).expanduser()
         if as_path.suffix.lower() in _FONT_SUFFIXES and as_path.is_file():
             return as_path
-        hit = available_fonts().get(Path(font).stem.lower() if as_path.suffix else font.lower())
-        if hit is None:
-            raise WatermarkError(f"font {font!r} is not installed (choose another font)")
-        return hit
-    return available_fonts().get(DEFAULT_FONT.lower())
+        key = _font_key(as_path.stem if as_path.suffix.lower() in _FONT_SUFFIXES else font)
+        by_key = {_font_key(stem): path for stem, path in reversed(fonts.items())}
+        for candidate in (key, key + "regular", key + "book"):
+            if candidate in by_key:
+                return by_key[candidate]
+        raise WatermarkError(f"font {font!r} is not installed (choose another font)")
+    return fonts.get(DEFAULT_FONT)
 
 
 # FreeType faces are not safe to share between threads: each thread loads its own.
