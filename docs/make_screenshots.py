@@ -6,17 +6,22 @@ catalogue of ../shared/corpus and saves PNGs into the folder given (docs/screens
 
 from __future__ import annotations
 
+import io
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image, ImageDraw
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.watermarks import add_watermark, set_collection_watermark
 from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.media.watermark import WatermarkSpec
 from gallery_desktop.ui.main_window import MainWindow
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -27,6 +32,85 @@ def settle(app: QApplication, window: MainWindow, seconds: float = 0.5) -> None:
     while time.monotonic() < end or window.loupe.loading:
         app.processEvents()
         time.sleep(0.02)
+
+
+def wait_for(app: QApplication, done: Callable[[], bool], seconds: float = 30.0) -> None:
+    end = time.monotonic() + seconds
+    while not done() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+    app.processEvents()
+
+
+def sample_logo() -> bytes:
+    """A round studio logo with transparency, made here (no file needed)."""
+    im = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(im)
+    draw.ellipse((10, 10, 390, 390), outline=(255, 255, 255, 255), width=22)
+    draw.polygon([(90, 290), (170, 150), (220, 230), (260, 180), (320, 290)], fill="white")
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def watermarks_and_export(app: QApplication, window: MainWindow, out: Path, home: Path) -> None:
+    """The watermark editor on a photo, then the export dialog after a run."""
+    catalog = window.catalog
+    proof = add_watermark(
+        catalog,
+        "Studio proof",
+        WatermarkSpec(
+            text="© {year} Northlight Studio",
+            text_scale=0.035,
+            opacity=0.8,
+            logo=sample_logo(),
+            logo_scale=0.12,
+            logo_opacity=0.7,
+            position="bottom-right",
+        ),
+    )
+    add_watermark(
+        catalog,
+        "Client preview",
+        WatermarkSpec(
+            text="PREVIEW · {collection}", text_scale=0.08, opacity=0.3, position="diagonal"
+        ),
+    )
+    add_watermark(catalog, "Web, small", WatermarkSpec(text="northlight.example", text_scale=0.025))
+    gallery = window.sidebar.findItems(
+        "formats", Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive
+    )
+    if not gallery:
+        return
+    window.sidebar.setCurrentItem(gallery[0])
+    settle(app, window)
+    place = window.sidebar.place()
+    if place is not None and place.collection_id is not None:
+        set_collection_watermark(catalog, place.collection_id, proof.name)
+    model = window.grid_model
+    wanted = [
+        r for r in range(model.rowCount()) if model.record(r).path.endswith("heic/example.heic")
+    ]
+    window.grid.setCurrentIndex(model.index(wanted[0] if wanted else 0))
+    settle(app, window)
+    editor = window.open_watermarks()
+    shown = editor.presets.findItems(proof.name, Qt.MatchFlag.MatchExactly)
+    if shown:
+        editor.presets.setCurrentItem(shown[0])
+    wait_for(app, lambda: not editor.preview.busy)
+    settle(app, window, 0.3)
+    editor.grab().save(str(out / "watermark-editor.png"))
+    editor.confirm = lambda _question: True
+    editor.close()
+
+    dialog = window.open_export()
+    dialog.preset.setCurrentIndex(dialog.preset.findData("web2048"))
+    dialog.folder.setText(str(home / "Exports"))
+    dialog.export_button.click()
+    wait_for(app, lambda: not dialog.running, 120.0)
+    settle(app, window, 0.3)
+    dialog.grab().save(str(out / "export-dialog.png"))
+    dialog.close()
 
 
 def main(out: Path) -> None:
@@ -89,6 +173,7 @@ def main(out: Path) -> None:
         window.grid.setCurrentIndex(window.grid_model.index(0))
         settle(app, window)
         window.grab().save(str(out / "needs-attention.png"))
+        watermarks_and_export(app, window, out, Path(home))
         window.close()
         catalog.close()
     print(f"screenshots written to {out}")

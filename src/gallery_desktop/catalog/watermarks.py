@@ -189,6 +189,31 @@ def set_gallery_watermark(catalog: Catalog, gallery_id: int, ref: str | None) ->
     _choose(catalog, Gallery, gallery_id, ref)
 
 
+@dataclass(frozen=True)
+class WatermarkChoices:
+    """The presets chosen (ids; None: no watermark, or for a gallery: the collection's)."""
+
+    collection: str
+    default: int | None
+    galleries: list[tuple[int, str, int | None]]  # (gallery id, name, preset id), in order
+
+
+def watermark_choices(catalog: Catalog, collection_id: int) -> WatermarkChoices | None:
+    """What was chosen, as chosen: unlike `effective_watermarks` it tells a gallery that
+    follows the collection from one that picked the same preset itself."""
+    with catalog.read() as session:
+        c = session.get(Collection, collection_id)
+        if c is None or c.deleted_at is not None:
+            return None
+        rows = session.exec(
+            select(Gallery)
+            .where(col(Gallery.collection_id) == collection_id, col(Gallery.deleted_at).is_(None))
+            .order_by(col(Gallery.position), col(Gallery.name))
+        ).all()
+        galleries = [(g.id, g.name, g.watermark_id) for g in rows if g.id is not None]
+        return WatermarkChoices(c.name, c.watermark_id, galleries)
+
+
 def effective_watermarks(catalog: Catalog, collection_id: int) -> dict[int, WatermarkPreset | None]:
     """Gallery id → the preset its photos get: the gallery's own, else the collection's."""
     with catalog.read() as session:
@@ -199,7 +224,7 @@ def effective_watermarks(catalog: Catalog, collection_id: int) -> dict[int, Wate
         default = presets.get(collection.watermark_id) if collection.watermark_id else None
         galleries = session.exec(
             select(Gallery.id, Gallery.watermark_id).where(
-                col(Gallery.collection_id) == collection_id
+                col(Gallery.collection_id) == collection_id, col(Gallery.deleted_at).is_(None)
             )
         ).all()
     return {

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.errors import UserFacingError
+from gallery_desktop.errors import BadInputError, UserFacingError
 from gallery_desktop.export.items import ExportItem, ExportPlan, ExportRequest, plan_export
 from gallery_desktop.export.targets import ExportTarget, FolderTarget, ZipTarget
 from gallery_desktop.ingest.parallel import CancelToken, run_parallel
@@ -25,7 +25,12 @@ from gallery_desktop.media.export import (
     needs_rendering,
     render_photo,
 )
-from gallery_desktop.media.safe_names import DEFAULT_PATTERN, check_pattern, expand_pattern
+from gallery_desktop.media.safe_names import (
+    DEFAULT_PATTERN,
+    check_pattern,
+    expand_pattern,
+    split_extension,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +129,10 @@ def _render(item: ExportItem, settings: ExportSettings) -> _Outcome:
         return _Outcome(error=explain(exc))
 
 
-def _output_name(item: ExportItem, rendition: Rendition, pattern: str, total: int) -> str:
+def _output_name(
+    item: ExportItem, settings: ExportSettings, pattern: str, total: int
+) -> tuple[str, str]:
+    """(stem, extension) of an item's file in the target: a copy keeps its own extension."""
     values = {
         "stem": item.stem,
         "gallery": item.gallery,
@@ -134,10 +142,8 @@ def _output_name(item: ExportItem, rendition: Rendition, pattern: str, total: in
         "rating": str(item.rating),
     }
     stem = expand_pattern(pattern, values)
-    if rendition.is_copy:
-        _s, dot, ext = item.filename.rpartition(".")
-        return f"{stem}.{ext}" if dot and _s else stem
-    return stem + rendition.extension
+    copied = item.kind == "video" or not needs_rendering(settings, item.watermark)
+    return stem, (split_extension(item.filename)[1] if copied else "jpg")
 
 
 def run_export(
@@ -158,7 +164,7 @@ def run_export(
     """
     problem = check_pattern(pattern)
     if problem:
-        raise UserFacingError(problem)
+        raise BadInputError(problem)
     started = time.monotonic()
     plan: ExportPlan = plan_export(catalog, request)
     summary = ExportSummary(watermark=plan.watermark_label)
@@ -168,6 +174,16 @@ def run_export(
     else:
         target = FolderTarget(out_dir)
     total = len(plan.items)
+    # Names are given out in the order of the grid before anything runs, so which of two
+    # same-named photos gets " (2)" never depends on which finished first.
+    names = {
+        item.index: target.planner.reserve(
+            [item.gallery] if plan.gallery_folders else [],
+            *_output_name(item, settings, pattern, total),
+        )
+        for item in plan.items
+        if not (item.kind == "video" and settings.videos is VideoPolicy.SKIP)
+    }
     if progress:
         progress(ExportProgress(0, total))
     done = 0
@@ -176,7 +192,7 @@ def run_export(
             lambda it: _render(it, settings), plan.items, workers=workers, cancel=cancel
         ):
             done += 1
-            _write(item, outcome, target, plan, pattern, total, summary)
+            _write(item, outcome, target, names.get(item.index, ""), summary)
             if progress:
                 progress(ExportProgress(done, total, item.display))
         if cancel is not None and cancel.cancelled:
@@ -200,13 +216,7 @@ def run_export(
 
 
 def _write(
-    item: ExportItem,
-    outcome: _Outcome,
-    target: ExportTarget,
-    plan: ExportPlan,
-    pattern: str,
-    total: int,
-    summary: ExportSummary,
+    item: ExportItem, outcome: _Outcome, target: ExportTarget, name: str, summary: ExportSummary
 ) -> None:
     if outcome.skip:
         summary.skipped.append((item.display, outcome.skip))
@@ -214,14 +224,14 @@ def _write(
     if outcome.error or outcome.rendition is None:
         summary.failed.append((item.display, outcome.error or "nothing to export"))
         return
-    folders = [item.gallery] if plan.gallery_folders else []
-    name = target.planner.reserve(folders, _output_name(item, outcome.rendition, pattern, total))
     source = None if outcome.rendition.data is not None else item.source
     try:
         name = target.put(name, outcome.rendition.data, source)
-    except FileNotFoundError:  # the original went away while we were exporting
-        summary.failed.append((item.display, "the file is missing on disk"))
-        return
+    except FileNotFoundError:
+        if source is not None and not os.path.exists(source):  # gone while we were exporting
+            summary.failed.append((item.display, "the file is missing on disk"))
+            return
+        raise
     summary.written.append(name)
     summary.bytes_written += (
         len(outcome.rendition.data)

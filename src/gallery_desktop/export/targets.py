@@ -30,7 +30,13 @@ class ExportTarget(Protocol):
     def abort(self) -> None: ...
 
 
-def _prepare_dir(out: Path) -> Path:
+def _prepare_dir(out: Path) -> tuple[Path, list[Path]]:
+    """The target folder, made if needed; also the folders made (to take back on cancel)."""
+    made = []
+    folder = out.absolute()
+    while not os.path.lexists(folder) and folder.parent != folder:
+        made.append(folder)
+        folder = folder.parent
     try:
         out.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:
@@ -39,7 +45,7 @@ def _prepare_dir(out: Path) -> Path:
         raise BadInputError(f"cannot create {out}: {exc.strerror or exc}") from exc
     if not os.access(out, os.W_OK | os.X_OK):
         raise BadInputError(f"cannot write into {out} (permission denied)")
-    return out.resolve()
+    return out.resolve(), made
 
 
 def _place(tmp: str, final: str) -> bool:
@@ -64,15 +70,22 @@ class FolderTarget:
     """Files written under `root`, each first as a hidden part file, then linked into place."""
 
     def __init__(self, root: Path) -> None:
-        self.location = _prepare_dir(root)
-        self.planner = NamePlanner(lambda rel: os.path.lexists(self.location / rel))
+        self.location, made = _prepare_dir(root)
+        self.planner = NamePlanner(
+            lambda rel: os.path.lexists(self.location / rel), self._usable_folder
+        )
         self._written: list[Path] = []
-        self._made_dirs: list[Path] = []
+        self._made_dirs: list[Path] = list(reversed(made))  # outermost first
         self._parts: set[str] = set()
+
+    def _usable_folder(self, rel: str) -> bool:
+        """A folder we may write into: absent, or a real folder (never a file or a link)."""
+        path = self.location / rel
+        return not os.path.lexists(path) or (path.is_dir() and not path.is_symlink())
 
     def _mkdirs(self, folder: Path) -> None:
         missing = []
-        while not folder.exists() and folder != self.location:
+        while not os.path.lexists(folder) and folder != self.location:
             missing.append(folder)
             folder = folder.parent
         for d in reversed(missing):
@@ -96,6 +109,7 @@ class FolderTarget:
             while not _place(tmp, str(final)):  # appeared since planning: next free name
                 name = self.planner.reserve(Path(name).parent.parts, final.name)
                 final = self.location / name
+                self._mkdirs(final.parent)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -122,7 +136,7 @@ class ZipTarget:
     """One zip file, written as a part file and named only when complete."""
 
     def __init__(self, out_dir: Path, zip_name: str) -> None:
-        self.location = _prepare_dir(out_dir)
+        self.location, self._made_dirs = _prepare_dir(out_dir)
         self._base = base = safe_component(zip_name, "export")
         self._names = NamePlanner(lambda rel: os.path.lexists(self.location / rel))
         self._final_name = self._names.reserve([], f"{base}.zip")
@@ -159,3 +173,6 @@ class ZipTarget:
             self._zip.close()
         with contextlib.suppress(OSError):
             os.unlink(self._part)
+        for d in self._made_dirs:  # innermost first
+            with contextlib.suppress(OSError):
+                d.rmdir()

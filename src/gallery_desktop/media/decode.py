@@ -23,6 +23,8 @@ MAX_PIXELS: Final = 250_000_000
 Image.init()  # load every plugin now: lazy loading races between worker threads
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+# Pillow warns about odd-sized TIFF/EXIF tags (e.g. IPTC blocks) it reads anyway: not news.
+warnings.filterwarnings("ignore", message="Metadata Warning", category=UserWarning)
 pillow_heif.register_heif_opener()
 
 ORIENTATION_TAG: Final = 0x0112

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import IO, Final
@@ -22,13 +21,20 @@ from gallery_desktop.media.decode import (
     to_rgb,
     to_srgb,
 )
+from gallery_desktop.media.metadata import MetadataPolicy, comment_for, exif_for, xmp_for
 from gallery_desktop.media.watermark import TokenValues, WatermarkSpec, apply_watermark
 
-
-class MetadataPolicy(StrEnum):
-    ALL = "all"  # every EXIF/XMP field (orientation reset, embedded thumbnail dropped)
-    COPYRIGHT = "copyright"  # author, copyright, capture date, camera and exposure; no GPS
-    NONE = "none"  # nothing but the sRGB colour profile
+__all__ = [
+    "PRESETS",
+    "ExportPreset",
+    "ExportSettings",
+    "MetadataPolicy",  # defined in media.metadata; part of an export's settings
+    "Rendition",
+    "VideoPolicy",
+    "fit",
+    "needs_rendering",
+    "render_photo",
+]
 
 
 class VideoPolicy(StrEnum):
@@ -73,46 +79,6 @@ class ExportSettings:
         return replace(self, preset=PRESETS[key])
 
 
-# EXIF tags kept by the COPYRIGHT policy (IFD0, then the Exif sub-IFD).
-_IFD0_KEEP: Final = frozenset(
-    {
-        0x010E,  # ImageDescription
-        0x010F,  # Make
-        0x0110,  # Model
-        0x0131,  # Software
-        0x0132,  # DateTime
-        0x013B,  # Artist
-        0x8298,  # Copyright
-    }
-)
-_EXIF_KEEP: Final = frozenset(
-    {
-        0x829A,  # ExposureTime
-        0x829D,  # FNumber
-        0x8822,  # ExposureProgram
-        0x8827,  # ISO
-        0x9003,  # DateTimeOriginal
-        0x9004,  # DateTimeDigitized
-        0x9010,  # OffsetTime
-        0x9011,  # OffsetTimeOriginal
-        0x9201,  # ShutterSpeedValue
-        0x9202,  # ApertureValue
-        0x9204,  # ExposureBiasValue
-        0x9207,  # MeteringMode
-        0x9209,  # Flash
-        0x920A,  # FocalLength
-        0xA405,  # FocalLengthIn35mmFilm
-        0xA433,  # LensMake
-        0xA434,  # LensModel
-    }
-)
-_EXIF_IFD: Final = 0x8769
-_GPS_IFD: Final = 0x8825
-_INTEROP_IFD: Final = 0xA005
-_ORIENTATION: Final = 0x0112
-_XMP_ORIENTATION: Final = re.compile(
-    rb"(tiff:Orientation=\"|<tiff:Orientation>)\s*\d\s*(\"|</tiff:Orientation>)"
-)
 _SRGB_ICC: Final = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
@@ -139,48 +105,6 @@ def fit(width: int, height: int, long_edge: int | None) -> tuple[int, int]:
         return width, height
     scale = long_edge / max(width, height)
     return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def _exif_bytes(source: Image.Image, policy: MetadataPolicy) -> bytes | None:
-    if policy is MetadataPolicy.NONE:
-        return None
-    src = source.getexif()
-    if not src:
-        return None
-    out = Image.Exif()
-    if policy is MetadataPolicy.ALL:
-        for tag, value in src.items():
-            if tag not in (_EXIF_IFD, _GPS_IFD):
-                out[tag] = value
-        for ifd in (_EXIF_IFD, _GPS_IFD):
-            sub = {k: v for k, v in src.get_ifd(ifd).items() if k != _INTEROP_IFD}
-            if sub:
-                out.get_ifd(ifd).update(sub)
-    else:
-        for tag in _IFD0_KEEP & set(src):
-            out[tag] = src[tag]
-        sub = {k: v for k, v in src.get_ifd(_EXIF_IFD).items() if k in _EXIF_KEEP}
-        if sub:
-            out.get_ifd(_EXIF_IFD).update(sub)
-    out[_ORIENTATION] = 1  # the pixels are upright now
-    try:
-        return out.tobytes()
-    except Exception:  # a tag Pillow cannot write back: keep what certainly can be
-        if policy is MetadataPolicy.ALL:
-            return _exif_bytes(source, MetadataPolicy.COPYRIGHT)
-        return None
-
-
-def _xmp(source: Image.Image, policy: MetadataPolicy) -> bytes | None:
-    """XMP goes along only with ALL (it can carry location); its orientation is reset too."""
-    if policy is not MetadataPolicy.ALL:
-        return None
-    xmp = source.info.get("xmp")
-    if isinstance(xmp, str):
-        xmp = xmp.encode("utf-8")
-    if not isinstance(xmp, bytes) or not xmp:
-        return None
-    return _XMP_ORIENTATION.sub(rb"\g<1>1\g<2>", xmp)
 
 
 def draft_box_for(width: int, height: int, long_edge: int) -> tuple[int, int]:
@@ -236,12 +160,14 @@ def render_photo(
         im = apply_watermark(im, watermark, tokens)
     out = io.BytesIO()
     options: dict[str, object] = {"quality": settings.jpeg_quality, "icc_profile": _SRGB_ICC}
-    exif = _exif_bytes(original, settings.metadata)
-    if exif:
-        options["exif"] = exif
-    xmp = _xmp(original, settings.metadata)
-    if xmp:
-        options["xmp"] = xmp
+    for key, value in (
+        ("exif", exif_for(original, settings.metadata, im.size)),
+        ("xmp", xmp_for(original, settings.metadata)),
+        ("comment", comment_for(original, settings.metadata)),
+    ):
+        if value:
+            options[key] = value
+    im.info = {}  # Pillow falls back to what the picture carried (a comment, XMP): nothing
     if settings.jpeg_quality >= 93:
         options["subsampling"] = 0  # 4:4:4 for the big sizes: no colour bleeding on edges
     try:

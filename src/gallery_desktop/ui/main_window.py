@@ -34,6 +34,7 @@ from gallery_desktop.ingest.watcher import WatchService
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.changes import CatalogueChanges
 from gallery_desktop.ui.compare import MAX_COMPARED, CompareView
+from gallery_desktop.ui.export_dialog import ExportDialog, ExportScope
 from gallery_desktop.ui.filter_bar import FilterBar
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
 from gallery_desktop.ui.inspector import Inspector
@@ -41,6 +42,7 @@ from gallery_desktop.ui.loupe import Loupe
 from gallery_desktop.ui.sidebar import Sidebar
 from gallery_desktop.ui.tasks import BackgroundTasks
 from gallery_desktop.ui.watch_bridge import WatchBridge
+from gallery_desktop.ui.watermark_editor import WatermarkEditor
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,13 @@ class MainWindow(QMainWindow):
         self.cancel_action.setEnabled(False)
         self.cancel_action.triggered.connect(self.cancel_import)
         bar.addAction(self.cancel_action)
+        bar.addSeparator()
+        self.watermarks_action = QAction("Watermarks…", self)
+        self.watermarks_action.triggered.connect(self.open_watermarks)
+        self.export_action = QAction("Export…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self.open_export)
+        bar.addActions([self.watermarks_action, self.export_action])
 
         self._add_culling_keys()
         self._add_view_keys()
@@ -446,6 +455,35 @@ class MainWindow(QMainWindow):
     @property
     def importing(self) -> bool:
         return self._cancel is not None
+
+    # -- watermarks and export (window-modal: the grid stays as the dialog saw it) -------------
+
+    def open_watermarks(self) -> WatermarkEditor:
+        place = self.sidebar.place()
+        dialog = WatermarkEditor(
+            self.catalog,
+            self.cache,
+            record=self.current_record(),
+            collection_id=place.collection_id if place else None,
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_export(self) -> ExportDialog:
+        place = self.sidebar.place()
+        scope = ExportScope(
+            collection_id=place.collection_id if place else None,
+            gallery_id=place.id if place and place.kind == "gallery" else None,
+            where=self.filter_bar.current(),
+            shown=self.grid_model.rowCount(),
+            selection=tuple(self.selected_media_ids()),
+        )
+        dialog = ExportDialog(self.catalog, self.settings, scope, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # -- drag and drop ---------------------------------------------------------------------
 
