@@ -16,7 +16,6 @@ from gallery_desktop.export.items import ExportItem, ExportPlan, ExportRequest, 
 from gallery_desktop.export.targets import ExportTarget, FolderTarget, ZipTarget
 from gallery_desktop.ingest.parallel import CancelToken, run_parallel
 from gallery_desktop.ingest.probe import READ_WHOLE_LIMIT
-from gallery_desktop.ingest.rawmeta import RawMetadataError, read_raw_metadata
 from gallery_desktop.media.decode import DecodeError, explain
 from gallery_desktop.media.export import (
     ExportSettings,
@@ -24,6 +23,7 @@ from gallery_desktop.media.export import (
     VideoPolicy,
     needs_rendering,
     render_photo,
+    render_raw,
 )
 from gallery_desktop.media.safe_names import (
     DEFAULT_PATTERN,
@@ -102,14 +102,7 @@ def _render(item: ExportItem, settings: ExportSettings) -> _Outcome:
         return _Outcome(Rendition(None, ""))
     try:
         if item.is_raw:
-            meta = read_raw_metadata(item.source)
-            if not meta.preview:
-                return _Outcome(error="this RAW file has no preview picture to export from")
-            return _Outcome(
-                render_photo(
-                    meta.preview, settings, item.watermark, item.tokens, meta.orientation or 1
-                )
-            )
+            return _Outcome(render_raw(item.source, settings, item.watermark, item.tokens))
         source = _read(item.source)
         try:
             return _Outcome(render_photo(source, settings, item.watermark, item.tokens))
@@ -120,7 +113,7 @@ def _render(item: ExportItem, settings: ExportSettings) -> _Outcome:
         return _Outcome(error="the file is missing on disk")
     except OSError as exc:
         return _Outcome(error=f"cannot read the file ({exc.strerror or exc})")
-    except (DecodeError, RawMetadataError) as exc:
+    except DecodeError as exc:
         return _Outcome(error=str(exc))
     except MemoryError:
         return _Outcome(error="not enough memory to decode this image")

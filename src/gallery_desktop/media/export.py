@@ -22,6 +22,7 @@ from gallery_desktop.media.decode import (
     to_srgb,
 )
 from gallery_desktop.media.metadata import MetadataPolicy, comment_for, exif_for, xmp_for
+from gallery_desktop.media.raw_develop import raw_source
 from gallery_desktop.media.watermark import TokenValues, WatermarkSpec, apply_watermark
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "fit",
     "needs_rendering",
     "render_photo",
+    "render_raw",
 ]
 
 
@@ -156,17 +158,51 @@ def render_photo(
     if not needs_rendering(settings, watermark):
         return Rendition(None, "")
     original, im = _decoded(source, settings.preset.long_edge, orientation)
+    return _encode(original, im, settings, watermark, tokens)
+
+
+def render_raw(
+    path: bytes,
+    settings: ExportSettings,
+    watermark: WatermarkSpec | None = None,
+    tokens: TokenValues | None = None,
+) -> Rendition:
+    """A RAW file as the preset asks: from the camera's embedded JPEG when it is big enough,
+    else developed by LibRaw (camera white balance, sRGB)."""
+    if not needs_rendering(settings, watermark):
+        return Rendition(None, "")
+    source = raw_source(path, settings.preset.long_edge)
+    if source.preview is not None:
+        return render_photo(source.preview, settings, watermark, tokens, source.orientation)
+    assert source.developed is not None
+    im = source.developed
+    size = fit(im.width, im.height, settings.preset.long_edge)
+    if size != im.size:
+        im = im.resize(size, Image.Resampling.LANCZOS)
+    return _encode(None, im, settings, watermark, tokens)
+
+
+def _encode(
+    original: Image.Image | None,
+    im: Image.Image,
+    settings: ExportSettings,
+    watermark: WatermarkSpec | None,
+    tokens: TokenValues | None,
+) -> Rendition:
+    """Watermark, then save as JPEG with the sRGB profile and the metadata the policy keeps
+    (`original`: the opened source file, for its metadata; None: it has none to give)."""
     if watermark is not None:
         im = apply_watermark(im, watermark, tokens)
     out = io.BytesIO()
     options: dict[str, object] = {"quality": settings.jpeg_quality, "icc_profile": _SRGB_ICC}
-    for key, value in (
-        ("exif", exif_for(original, settings.metadata, im.size)),
-        ("xmp", xmp_for(original, settings.metadata)),
-        ("comment", comment_for(original, settings.metadata)),
-    ):
-        if value:
-            options[key] = value
+    if original is not None:
+        for key, value in (
+            ("exif", exif_for(original, settings.metadata, im.size)),
+            ("xmp", xmp_for(original, settings.metadata)),
+            ("comment", comment_for(original, settings.metadata)),
+        ):
+            if value:
+                options[key] = value
     im.info = {}  # Pillow falls back to what the picture carried (a comment, XMP): nothing
     if settings.jpeg_quality >= 93:
         options["subsampling"] = 0  # 4:4:4 for the big sizes: no colour bleeding on edges
