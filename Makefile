@@ -12,7 +12,7 @@ RUNTIME_DEBS := libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfo
 	libglib2.0-0 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 	libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 \
 	libxcb-xkb1 libx11-xcb1
-BENCH_DEBS := libvips-tools
+BENCH_DEBS := libvips-tools imagemagick
 
 .PHONY: run test lint typecheck pytest bench system-deps bench-deps screenshots clean
 
@@ -48,6 +48,7 @@ bench: $(STAMP) bench-deps
 	$(BIN)/python benchmarks/bench_rescan.py $(BENCH_ARGS_RESCAN)
 	$(BIN)/python benchmarks/bench_watch.py $(BENCH_ARGS_WATCH)
 	$(BIN)/python benchmarks/bench_grid.py $(BENCH_ARGS_GRID)
+	$(BIN)/python benchmarks/bench_export.py $(BENCH_ARGS_EXPORT)
 
 screenshots: $(STAMP)
 	@packaging/ensure-debs.sh xvfb xauth
