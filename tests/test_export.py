@@ -27,6 +27,7 @@ from corpus import CORPUS, row, rows_in
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaFilter, list_media
 from gallery_desktop.catalog.watermarks import add_watermark
+from gallery_desktop.errors import BadInputError, UserFacingError
 from gallery_desktop.export.items import NO_WATERMARK, ExportRequest
 from gallery_desktop.export.run import ExportProgress, ExportSummary, run_export
 from gallery_desktop.export.targets import PART_SUFFIX, FolderTarget, ZipTarget
@@ -174,7 +175,7 @@ def _export(
     preset: str = "web640",
     *,
     watermark: str = NO_WATERMARK,
-    metadata: MetadataPolicy = MetadataPolicy.COPYRIGHT,
+    metadata: MetadataPolicy | None = None,  # the preset's default
     videos: VideoPolicy = VideoPolicy.COPY,
     **kw: object,
 ) -> ExportSummary:
@@ -1335,23 +1336,28 @@ def test_full_corpus_export_never_touches_an_original(
 
 
 @pytest.mark.parametrize("preset", ["web640", "original"])
-def test_exporting_into_the_shoot_folder_itself_never_replaces_an_original(
+def test_exporting_into_the_shoot_folder_itself_is_refused(
     tmp_path: Path, catalog: Catalog, cache: ThumbnailCache, shoot: Path, preset: str
 ) -> None:
+    """Exports inside a collection's folder would be catalogued as new photos at the next
+    scan (a watched folder does it at once): refused before anything is written."""
     cid = _import(catalog, cache, shoot)
     originals = _stat_all(shoot)
+    for inside in (shoot, shoot / "Party", shoot / "Party" / "web"):
+        with pytest.raises(BadInputError, match="inside collection 'Wedding'"):
+            run_export(
+                catalog, ExportRequest(cid, gallery_folders=False), _settings(preset), inside
+            )
+    assert _stat_all(shoot) == originals
+    assert not (shoot / "Party" / "web").exists()
+    # a zip is not media: it may go into the shoot folder, and never replaces anything
     summary = run_export(
-        catalog,
-        ExportRequest(cid, gallery_folders=False),
-        _settings(preset),
-        shoot / "Party",  # where c.jpg and clip.mp4 live
-        workers=2,
+        catalog, ExportRequest(cid), _settings(preset), shoot / "Party", zip_file=True
     )
-    assert summary.ok
-    assert "c (2).jpg" in summary.written and "clip (2).mp4" in summary.written
+    assert summary.ok and summary.target is not None
     after = _stat_all(shoot)
     assert {k: v for k, v in after.items() if k in originals} == originals
-    assert len(after) == len(originals) + len(SHOOT_MEDIA)
+    assert len(after) == len(originals) + 1
 
 
 def test_raw_files_are_copied_as_originals_or_rendered_from_their_preview(
@@ -1506,7 +1512,6 @@ def test_a_photo_with_the_wrong_extension_exports_by_its_content(
 def test_a_target_that_is_a_file_is_refused_before_anything_is_written(
     tmp_path: Path, catalog: Catalog, cache: ThumbnailCache, shoot: Path
 ) -> None:
-    from gallery_desktop.errors import BadInputError
 
     cid = _import(catalog, cache, shoot)
     blocker = tmp_path / "not-a-folder"
@@ -1520,7 +1525,6 @@ def test_a_target_that_is_a_file_is_refused_before_anything_is_written(
 def test_run_export_refuses_a_bad_pattern_before_writing(
     tmp_path: Path, catalog: Catalog, cache: ThumbnailCache, shoot: Path
 ) -> None:
-    from gallery_desktop.errors import UserFacingError
 
     cid = _import(catalog, cache, shoot)
     for pattern in ("", "fixed", "{nope}{stem}"):

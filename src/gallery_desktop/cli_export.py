@@ -44,9 +44,11 @@ def add_parser(sub: Any) -> None:
     exp.add_argument(
         "--metadata",
         choices=[m.value for m in MetadataPolicy],
-        default=MetadataPolicy.COPYRIGHT.value,
-        help="all: keep everything; copyright (default): author, copyright, date, "
-        "camera, no GPS; none: strip all",
+        default=None,
+        help="all: keep everything; copyright: author, copyright, date, camera, no GPS or "
+        "serial numbers; none: strip all. Default: all for original (a byte-identical copy), "
+        "copyright for the other presets. Original JPEGs lose metadata without re-encoding; "
+        "other originals become full-size JPEGs",
     )
     exp.add_argument(
         "--videos",
@@ -93,6 +95,11 @@ def _report(s: ExportSummary, out: TextIO) -> None:
         f"exported {len(s.written)} files ({mb:.1f} MB) to {s.target} in {s.seconds:.1f} s"
         f"; watermark: {s.watermark}\n"
     )
+    if s.videos_with_metadata:
+        out.write(
+            f"note: {s.videos_with_metadata} video(s) copied as they are, with their own "
+            "metadata (location included if the camera recorded one)\n"
+        )
     if s.clean_videos:
         out.write(
             f"note: {s.clean_videos} video(s) copied without a watermark (videos cannot "
@@ -128,7 +135,7 @@ def run(
     settings = ExportSettings(
         PRESETS[args.preset],
         quality=args.quality,
-        metadata=MetadataPolicy(args.metadata),
+        metadata=MetadataPolicy(args.metadata) if args.metadata else None,
         videos=VideoPolicy(args.videos),
     )
     summary = run_export(

@@ -108,3 +108,23 @@ def mark_scanned(catalog: Catalog, target_id: int) -> None:
         if row is not None:
             row.last_scan_at = utcnow()
             session.add(row)
+
+
+def catalogued_folders(catalog: Catalog) -> list[tuple[str, bytes]]:
+    """("collection 'X'" or "the shoots folder 'Y'", path) of every folder whose contents
+    become catalogue entries: collection folders and the shoots folders watched for new shoots.
+    Read-only (unlike `list_watched`)."""
+    with catalog.read() as session:
+        collections = session.exec(
+            select(Collection.name, Collection.folder).where(
+                col(Collection.deleted_at).is_(None), col(Collection.folder).is_not(None)
+            )
+        ).all()
+        roots = session.exec(
+            select(WatchedFolder.path).where(
+                col(WatchedFolder.collection_id).is_(None), col(WatchedFolder.enabled)
+            )
+        ).all()
+    out = [(f"collection {name!r}", folder) for name, folder in collections if folder]
+    out += [(f"the shoots folder {display_name(path)!r}", path) for path in roots]
+    return out

@@ -17,6 +17,7 @@ from gallery_desktop.errors import BadInputError
 from gallery_desktop.media.watermark import WatermarkError, WatermarkSpec, logo_image
 
 MAX_LOGO_FILE_BYTES = 20 * 1024 * 1024
+RESERVED_NAMES = frozenset({"none", "as-set"})  # the words `export --watermark` reads
 SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(WatermarkSpec) if f.name != "logo")
 
 
@@ -90,6 +91,10 @@ def _clean_name(name: str) -> str:
         raise BadInputError("a watermark preset needs a name")
     if len(name) > 80:
         raise BadInputError("a watermark name can be at most 80 characters")
+    if name.lower() in RESERVED_NAMES:
+        raise BadInputError(f"{name!r} is a reserved word for exports; choose another name")
+    if name.isdigit():
+        raise BadInputError("a watermark name cannot be only digits (it would read as an id)")
     return name
 
 

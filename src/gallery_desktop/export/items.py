@@ -43,11 +43,14 @@ class ExportItem:
     display: str  # its path in the collection, for messages
     filename: str  # its own file name, for naming outputs
     kind: str
+    format: str  # as catalogued: "JPEG", "PNG", "CR2", ...
     state: str
     error: str | None
     gallery: str
     rating: int
     taken_at: str | None
+    pixels: int  # width × height as catalogued (0: unknown)
+    long_side: int
     watermark: WatermarkSpec | None
     tokens: TokenValues
     index: int  # 1-based position in the export
@@ -125,11 +128,14 @@ def plan_export(catalog: Catalog, request: ExportRequest) -> ExportPlan:
                 display=m.path,
                 filename=filename,
                 kind=m.kind,
+                format=m.format or "",
                 state=m.state,
                 error=m.error,
                 gallery=gallery_name,
                 rating=m.rating,
                 taken_at=m.taken_at,
+                pixels=(m.width or 0) * (m.height or 0),
+                long_side=max(m.width or 0, m.height or 0),
                 watermark=spec,
                 tokens=tokens,
                 index=index,

@@ -6,17 +6,56 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
+import secrets
 import time
 import zipfile
 from pathlib import Path
-from typing import Protocol
+from typing import IO, BinaryIO, Protocol
 
-from gallery_desktop.errors import BadInputError
+from gallery_desktop.errors import BadInputError, UserFacingError
 from gallery_desktop.media.safe_names import NamePlanner, safe_component
 
 PART_SUFFIX = ".gd-part"
 _NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK)
+
+
+class SourceError(Exception):
+    """An original could not be read: that file fails, the export goes on."""
+
+
+def _open_source(source: bytes) -> BinaryIO:
+    try:
+        return open(source, "rb")
+    except OSError as exc:
+        raise SourceError(_why(exc)) from exc
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "the file is missing on disk"
+    return f"cannot read the file ({exc.strerror or exc})"
+
+
+def _copy(src: BinaryIO, dst: IO[bytes]) -> None:
+    """Copy in 1 MB pieces; a failing read is the source's fault, a failing write the target's."""
+    while True:
+        try:
+            chunk = src.read(1024 * 1024)
+        except OSError as exc:
+            raise SourceError(_why(exc)) from exc
+        if not chunk:
+            return
+        dst.write(chunk)
+
+
+def _zip_time(mtime: float) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's date: zip cannot store dates before 1980 or after 2107."""
+    t = time.localtime(mtime)[:6]
+    if t[0] < 1980:
+        return (1980, 1, 1, 0, 0, 0)
+    if t[0] > 2107:
+        return (2107, 12, 31, 23, 59, 58)
+    return (t[0], t[1], t[2], t[3], t[4], t[5])
 
 
 class ExportTarget(Protocol):
@@ -95,7 +134,8 @@ class FolderTarget:
     def put(self, name: str, data: bytes | None, source: bytes | None) -> str:
         final = self.location / name
         self._mkdirs(final.parent)
-        tmp = str(final.parent / f".{final.name}.{os.getpid()}{PART_SUFFIX}")
+        # Unique per run and file: a part file left by a killed run is never in the way.
+        tmp = str(final.parent / f".{final.name}.{secrets.token_hex(6)}{PART_SUFFIX}")
         self._parts.add(tmp)
         try:
             if data is not None:
@@ -103,8 +143,10 @@ class FolderTarget:
                     f.write(data)
             else:
                 assert source is not None
-                shutil.copyfile(source, tmp)
-                st = os.stat(source)
+                with _open_source(source) as src:
+                    with open(tmp, "xb") as dst:
+                        _copy(src, dst)
+                    st = os.fstat(src.fileno())
                 os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))  # a copy keeps its date
             while not _place(tmp, str(final)):  # appeared since planning: next free name
                 name = self.planner.reserve(Path(name).parent.parts, final.name)
@@ -156,9 +198,16 @@ class ZipTarget:
             self._zip.writestr(info, data)
         else:
             assert source is not None
-            info.date_time = time.localtime(os.stat(source).st_mtime)[:6]
-            with open(source, "rb") as src, self._zip.open(info, "w", force_zip64=True) as dst:
-                shutil.copyfileobj(src, dst, 1024 * 1024)
+            with _open_source(source) as src:  # unreadable: this file fails, nothing written
+                info.date_time = _zip_time(os.fstat(src.fileno()).st_mtime)
+                try:
+                    with self._zip.open(info, "w", force_zip64=True) as dst:
+                        _copy(src, dst)
+                except SourceError as exc:
+                    raise UserFacingError(
+                        f"export stopped: reading {os.fsdecode(source)} failed halfway ({exc}); "
+                        "a zip cannot take back half a file, so nothing of this export was kept"
+                    ) from exc
         return name
 
     def commit(self) -> Path:

@@ -22,7 +22,14 @@ _MAX_TEXT = 512
 _PEEK = 64 << 10
 _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 _INT_FORMATS = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 13: "I"}
-_TEXT_TAGS = {0x010F: "make", 0x0110: "model", 0x9003: "taken_at", 0xA434: "lens"}
+_TEXT_TAGS = {
+    0x010F: "make",
+    0x0110: "model",
+    0x9003: "taken_at",
+    0xA434: "lens",
+    0x013B: "artist",
+    0x8298: "copyright",
+}
 _CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
 _PRVW_UUID = bytes.fromhex("eaf42b5e1c984b88b9fbb7dc406e4d16")
 _CRW_ROTATION = {90: 6, 180: 3, 270: 8}
@@ -44,6 +51,8 @@ class RawMetadata:
     model: str | None
     lens: str | None
     preview: bytes | None
+    artist: str | None = None
+    copyright: str | None = None
 
 
 @dataclass
@@ -353,5 +362,7 @@ def read_raw_metadata(path: str | os.PathLike[str] | bytes) -> RawMetadata:
         make=found.text.get("make"),
         model=found.text.get("model"),
         lens=found.text.get("lens"),
+        artist=found.text.get("artist"),
+        copyright=found.text.get("copyright"),
         preview=preview,
     )

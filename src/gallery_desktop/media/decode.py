@@ -100,6 +100,10 @@ def to_rgb(im: Image.Image) -> Image.Image:
         return bg
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         return im.point(lambda v: v / 256).convert("L").convert("RGB")
+    if im.mode == "F":  # float samples: scientific/HDR TIFFs, usually 0..1
+        _lo, hi = im.getextrema()
+        scale = 255.0 if isinstance(hi, float) and hi <= 1.0 else 1.0
+        return im.point(lambda v: v * scale).convert("L").convert("RGB")
     return im.convert("RGB")
 
 

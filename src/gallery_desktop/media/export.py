@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import IO, Final
 
@@ -21,11 +21,19 @@ from gallery_desktop.media.decode import (
     to_rgb,
     to_srgb,
 )
-from gallery_desktop.media.metadata import MetadataPolicy, comment_for, exif_for, xmp_for
+from gallery_desktop.media.jpeg_segments import JpegStructureError, rewrite_metadata
+from gallery_desktop.media.metadata import (
+    MetadataPolicy,
+    comment_for,
+    exif_for,
+    exif_from_fields,
+    xmp_for,
+)
 from gallery_desktop.media.raw_develop import raw_source
 from gallery_desktop.media.watermark import TokenValues, WatermarkSpec, apply_watermark
 
 __all__ = [
+    "JPEG_FORMATS",
     "PRESETS",
     "ExportPreset",
     "ExportSettings",
@@ -33,6 +41,7 @@ __all__ = [
     "Rendition",
     "VideoPolicy",
     "fit",
+    "keeps_file_type",
     "needs_rendering",
     "render_photo",
     "render_raw",
@@ -70,15 +79,20 @@ PRESETS: Final = {
 class ExportSettings:
     preset: ExportPreset = PRESETS["web2048"]
     quality: int | None = None  # None: the preset's
-    metadata: MetadataPolicy = MetadataPolicy.COPYRIGHT
+    metadata: MetadataPolicy | None = None  # None: the preset's default (see `policy`)
     videos: VideoPolicy = VideoPolicy.COPY
+
+    @property
+    def policy(self) -> MetadataPolicy:
+        """The metadata policy in force: by default ALL for Original (a byte-identical copy)
+        and COPYRIGHT for the sized presets."""
+        if self.metadata is not None:
+            return self.metadata
+        return MetadataPolicy.ALL if self.preset.long_edge is None else MetadataPolicy.COPYRIGHT
 
     @property
     def jpeg_quality(self) -> int:
         return self.quality if self.quality is not None else self.preset.quality
-
-    def with_preset(self, key: str) -> ExportSettings:
-        return replace(self, preset=PRESETS[key])
 
 
 _SRGB_ICC: Final = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -97,8 +111,24 @@ class Rendition:
 
 
 def needs_rendering(settings: ExportSettings, watermark: WatermarkSpec | None) -> bool:
-    """Original size without a watermark is a byte-identical copy; everything else is made."""
-    return settings.preset.long_edge is not None or watermark is not None
+    """Original size, no watermark, all metadata kept: a byte-identical copy. Everything
+    else is made (an Original without some metadata: see `keeps_file_type`)."""
+    return (
+        settings.preset.long_edge is not None
+        or watermark is not None
+        or settings.policy is not MetadataPolicy.ALL
+    )
+
+
+JPEG_FORMATS: Final = ("JPEG", "MPO")
+
+
+def keeps_file_type(settings: ExportSettings, watermark: WatermarkSpec | None, fmt: str) -> bool:
+    """Whether the output is the original's own kind of file: a plain copy, or an Original JPEG
+    whose metadata was removed segment by segment (pixels untouched). Otherwise: a new JPEG."""
+    if not needs_rendering(settings, watermark):
+        return True
+    return settings.preset.long_edge is None and watermark is None and fmt in JPEG_FORMATS
 
 
 def fit(width: int, height: int, long_edge: int | None) -> tuple[int, int]:
@@ -157,8 +187,28 @@ def render_photo(
     `orientation` overrides the file's own (a RAW file's preview is turned by the RAW's)."""
     if not needs_rendering(settings, watermark):
         return Rendition(None, "")
+    if settings.preset.long_edge is None and watermark is None:
+        data = source if isinstance(source, bytes) else source.read()
+        stripped = _original_without_metadata(data, settings.policy)
+        if stripped is not None:
+            return stripped
+        source = data
     original, im = _decoded(source, settings.preset.long_edge, orientation)
     return _encode(original, im, settings, watermark, tokens)
+
+
+def _original_without_metadata(data: bytes, policy: MetadataPolicy) -> Rendition | None:
+    """An Original JPEG with only the metadata the policy keeps, its pixels byte for byte as
+    they were (orientation stays a tag). None: not a JPEG we can rewrite; render instead."""
+    opened = open_image(data)
+    if opened.format not in JPEG_FORMATS:
+        return None
+    im = opened.image
+    exif = exif_for(im, policy, im.size, opened.orientation)
+    try:
+        return Rendition(rewrite_metadata(data, exif), "")
+    except JpegStructureError:
+        return None
 
 
 def render_raw(
@@ -173,13 +223,26 @@ def render_raw(
         return Rendition(None, "")
     source = raw_source(path, settings.preset.long_edge)
     if source.preview is not None:
-        return render_photo(source.preview, settings, watermark, tokens, source.orientation)
-    assert source.developed is not None
-    im = source.developed
-    size = fit(im.width, im.height, settings.preset.long_edge)
-    if size != im.size:
-        im = im.resize(size, Image.Resampling.LANCZOS)
-    return _encode(None, im, settings, watermark, tokens)
+        _original, im = _decoded(source.preview, settings.preset.long_edge, source.orientation)
+    else:
+        assert source.developed is not None
+        im = source.developed
+        size = fit(im.width, im.height, settings.preset.long_edge)
+        if size != im.size:
+            im = im.resize(size, Image.Resampling.LANCZOS)
+    meta = source.meta
+    exif = None
+    if meta is not None:  # the RAW's own metadata: its preview JPEG usually carries none
+        exif = exif_from_fields(
+            settings.policy,
+            make=meta.make,
+            model=meta.model,
+            lens=meta.lens,
+            taken_at=meta.taken_at,
+            artist=meta.artist,
+            copyright=meta.copyright,
+        )
+    return _encode(None, im, settings, watermark, tokens, exif)
 
 
 def _encode(
@@ -188,18 +251,21 @@ def _encode(
     settings: ExportSettings,
     watermark: WatermarkSpec | None,
     tokens: TokenValues | None,
+    exif: bytes | None = None,
 ) -> Rendition:
     """Watermark, then save as JPEG with the sRGB profile and the metadata the policy keeps
-    (`original`: the opened source file, for its metadata; None: it has none to give)."""
+    (`original`: the opened source file, for its metadata; None: use `exif` as given)."""
     if watermark is not None:
         im = apply_watermark(im, watermark, tokens)
     out = io.BytesIO()
     options: dict[str, object] = {"quality": settings.jpeg_quality, "icc_profile": _SRGB_ICC}
+    if exif:
+        options["exif"] = exif
     if original is not None:
         for key, value in (
-            ("exif", exif_for(original, settings.metadata, im.size)),
-            ("xmp", xmp_for(original, settings.metadata)),
-            ("comment", comment_for(original, settings.metadata)),
+            ("exif", exif_for(original, settings.policy, im.size)),
+            ("xmp", xmp_for(original, settings.policy)),
+            ("comment", comment_for(original, settings.policy)),
         ):
             if value:
                 options[key] = value

@@ -131,14 +131,20 @@ def _raw(value: object) -> object:
     return value  # ASCII text stays text: Pillow writes it with its proper ASCII type
 
 
-def exif_for(source: Image.Image, policy: MetadataPolicy, size: tuple[int, int]) -> bytes | None:
-    """The EXIF block for an export of `source` at `size`, per policy (None: no EXIF)."""
-    if policy is MetadataPolicy.NONE:
-        return None
+def exif_for(
+    source: Image.Image, policy: MetadataPolicy, size: tuple[int, int], orientation: int = 1
+) -> bytes | None:
+    """The EXIF block for an export of `source` at `size`, per policy (None: no EXIF).
+
+    `orientation`: what the exported pixels still need (1 when they were turned upright; the
+    original's value when they are the original's own, untouched)."""
     src = source.getexif()
-    if not src:
-        return None
     out = Image.Exif()
+    if policy is MetadataPolicy.NONE or not src:
+        if orientation == 1:
+            return None
+        out[ORIENTATION] = orientation  # not metadata: without it the photo shows sideways
+        return out.tobytes()
     exif_ifd = src.get_ifd(EXIF_IFD)
     if policy is MetadataPolicy.ALL:
         ifd0 = {k: v for k, v in src.items() if k not in _STRUCTURE_IFD0 | {EXIF_IFD, GPS_IFD}}
@@ -157,13 +163,13 @@ def exif_for(source: Image.Image, policy: MetadataPolicy, size: tuple[int, int])
         out.get_ifd(EXIF_IFD).update({k: _raw(v) for k, v in sub.items()})
     if gps:
         out.get_ifd(GPS_IFD).update({k: _raw(v) for k, v in gps.items()})
-    out[ORIENTATION] = 1  # the pixels are upright now
+    out[ORIENTATION] = orientation
     try:
         return out.tobytes()
     except Exception:  # a tag Pillow cannot write back: keep what certainly can be
         if policy is MetadataPolicy.ALL:
-            return exif_for(source, MetadataPolicy.COPYRIGHT, size)
-        return None
+            return exif_for(source, MetadataPolicy.COPYRIGHT, size, orientation)
+        return exif_for(source, MetadataPolicy.NONE, size, orientation)
 
 
 def xmp_for(source: Image.Image, policy: MetadataPolicy) -> bytes | None:
@@ -186,3 +192,30 @@ def comment_for(source: Image.Image, policy: MetadataPolicy) -> bytes | None:
     if policy is not MetadataPolicy.ALL or not comment:
         return None
     return comment if isinstance(comment, bytes) else str(comment).encode("utf-8")
+
+
+def exif_from_fields(
+    policy: MetadataPolicy,
+    *,
+    make: str | None = None,
+    model: str | None = None,
+    lens: str | None = None,
+    taken_at: str | None = None,  # EXIF style: "YYYY:MM:DD HH:MM:SS"
+    artist: str | None = None,
+    copyright: str | None = None,
+) -> bytes | None:
+    """EXIF for a picture whose source Pillow cannot read (a RAW file): the fields we parsed
+    ourselves. None of them is location, so ALL and COPYRIGHT give the same."""
+    if policy is MetadataPolicy.NONE:
+        return None
+    out = Image.Exif()
+    for tag, value in ((0x010F, make), (0x0110, model), (0x013B, artist), (0x8298, copyright)):
+        if value:
+            out[tag] = _raw(value)
+    sub = {tag: _raw(v) for tag, v in ((0x9003, taken_at), (0xA434, lens)) if v}
+    if sub:
+        out.get_ifd(EXIF_IFD).update(sub)
+    if not out:
+        return None
+    out[ORIENTATION] = 1
+    return out.tobytes()

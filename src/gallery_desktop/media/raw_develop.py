@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from gallery_desktop.ingest.rawmeta import RawMetadataError, read_raw_metadata
+from gallery_desktop.ingest.rawmeta import RawMetadata, RawMetadataError, read_raw_metadata
 from gallery_desktop.media.decode import DecodeError, open_image
 
 
@@ -17,6 +17,7 @@ class RawSource:
     preview: bytes | None  # the camera's JPEG, to be turned by `orientation`
     orientation: int
     developed: Image.Image | None  # LibRaw's upright sRGB rendering, when there is no preview
+    meta: RawMetadata | None = None  # what our parser read (camera, date, author, copyright)
 
 
 def _preview_size(data: bytes, orientation: int) -> int:
@@ -70,6 +71,7 @@ def raw_source(path: bytes, long_edge: int | None) -> RawSource:
 
     Raises DecodeError when the file has neither a usable preview nor developable data."""
     preview, orientation, full = None, 1, 0
+    meta: RawMetadata | None = None
     try:
         meta = read_raw_metadata(path)
         preview, orientation = meta.preview, meta.orientation or 1
@@ -79,12 +81,12 @@ def raw_source(path: bytes, long_edge: int | None) -> RawSource:
     if preview:
         wanted = min(long_edge, full) if long_edge and full else (long_edge or full)
         if _preview_size(preview, orientation) >= 0.95 * wanted:
-            return RawSource(preview, orientation, None)
+            return RawSource(preview, orientation, None, meta)
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     try:
-        return RawSource(None, 1, _develop(path, long_edge))
+        return RawSource(None, 1, _develop(path, long_edge), meta)
     except DecodeError:
         if preview and _preview_size(preview, orientation):
-            return RawSource(preview, orientation, None)  # smaller than asked, but the photo
+            return RawSource(preview, orientation, None, meta)  # smaller, but the photo
         raise

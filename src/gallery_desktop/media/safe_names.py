@@ -140,7 +140,8 @@ class NamePlanner:
         while True:
             rel = f"{parent}/{name}" if parent else name
             ok_on_disk = self._usable_folder is None or self._usable_folder(rel)
-            if ok_on_disk and rel.casefold() not in self._taken:
+            free = rel.casefold() not in self._taken and f"{rel}/".casefold() not in self._taken
+            if ok_on_disk and free:
                 break
             name, n = f"{base} ({n})", n + 1
         self._folders[key] = rel

@@ -97,7 +97,9 @@ class WatermarkSpec:
                 out.append(str(exc))
         if self.text and self.font:
             try:
-                find_font(self.font)
+                path = find_font(self.font)
+                if path is not None:
+                    _font(self.font, 12)  # a file that is there but is not a font
             except WatermarkError as exc:
                 out.append(str(exc))
         return out
@@ -310,6 +312,10 @@ def render_mark(spec: WatermarkSpec, short_edge: int, tokens: TokenValues) -> Im
     if text:
         parts.append(_text_layer(spec, text, short_edge))
     if not parts:
+        if spec.text:
+            raise WatermarkError(
+                f"its text {spec.text!r} comes out empty here (its tokens have no value)"
+            )
         raise WatermarkError("a watermark needs a text, a logo or both")
     gap = round(0.2 * spec.text_scale * short_edge) if len(parts) > 1 else 0
     width = max(p.width for p in parts)
@@ -321,7 +327,8 @@ def render_mark(spec: WatermarkSpec, short_edge: int, tokens: TokenValues) -> Im
         x = {"left": 0, "center": (width - part.width) // 2, "right": width - part.width}[align]
         mark.alpha_composite(part, (x, y))
         y += part.height + gap
-    return mark
+    box = mark.getchannel("A").getbbox()  # no invisible padding: margins measure the mark
+    return mark.crop(box) if box else mark
 
 
 def anchor_box(
