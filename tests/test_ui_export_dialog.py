@@ -20,6 +20,7 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaFilter, list_media
 from gallery_desktop.catalog.watermarks import add_watermark
 from gallery_desktop.ingest.importer import import_folder
+from gallery_desktop.media.export import MetadataPolicy
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.media.watermark import WatermarkSpec
 from gallery_desktop.ui.export_dialog import ExportDialog, ExportScope
@@ -224,6 +225,9 @@ def test_a_bad_pattern_or_no_folder_disables_export(
     assert dialog.export_button.isEnabled() and dialog.pattern_problem.isHidden()
     dialog.folder.setText("  ")
     assert not dialog.export_button.isEnabled()
+    dialog.folder.setText("exports/web")  # relative: it would land wherever the app started
+    assert not dialog.export_button.isEnabled()
+    assert "full path" in dialog.pattern_problem.text()
     dialog.pick_folder = lambda _start: str(tmp_path / "chosen")
     dialog.choose_folder()
     assert dialog.folder.text() == str(tmp_path / "chosen")
@@ -313,3 +317,17 @@ def test_main_window_opens_watermarks_and_export(
     editor.close()
     window.close()
     catalog.close()
+
+
+def test_metadata_follows_the_size_unless_chosen(
+    qtbot: QtBot, catalog: Catalog, cache: ThumbnailCache, settings: QSettings, tmp_path: Path
+) -> None:
+    summary = import_folder(catalog, cache, _shoot(tmp_path))
+    dialog = _dialog(qtbot, catalog, settings, ExportScope(summary.collection_id))
+    dialog.preset.setCurrentIndex(dialog.preset.findData("original"))
+    assert dialog.export_settings().policy is MetadataPolicy.ALL  # Original: the file as is
+    dialog.preset.setCurrentIndex(dialog.preset.findData("web1024"))
+    assert dialog.export_settings().policy is MetadataPolicy.COPYRIGHT
+    dialog.metadata.setCurrentIndex(dialog.metadata.findData(MetadataPolicy.NONE.value))
+    dialog.preset.setCurrentIndex(dialog.preset.findData("original"))
+    assert dialog.export_settings().policy is MetadataPolicy.NONE

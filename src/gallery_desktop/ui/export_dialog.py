@@ -45,6 +45,7 @@ from gallery_desktop.ui.tasks import BackgroundTasks
 log = logging.getLogger(__name__)
 
 METADATA_CHOICES = (
+    (None, "As the size asks (Original: all, as is; others: no location)"),
     (MetadataPolicy.COPYRIGHT, "Copyright, date and camera; no location"),
     (MetadataPolicy.ALL, "Everything (location included)"),
     (MetadataPolicy.NONE, "Nothing (strip all metadata)"),
@@ -214,7 +215,7 @@ class ExportDialog(QDialog):
             ]
             + [(f"“{p.name}” on every photo", str(p.id)) for p in list_watermarks(self.catalog)]
         )
-        self.metadata = _combo([(text, m.value) for m, text in METADATA_CHOICES])
+        self.metadata = _combo([(text, m.value if m else "") for m, text in METADATA_CHOICES])
         self.videos = _combo([(text, v.value) for v, text in VIDEO_CHOICES])
         self.pattern = QLineEdit()
         self.pattern.setToolTip("Tokens: " + " ".join("{" + t + "}" for t in NAME_TOKENS))
@@ -265,7 +266,7 @@ class ExportDialog(QDialog):
         _select(self.preset, s.value("export/preset", "web2048"))
         self.quality.setValue(_int(s.value("export/quality", 0)))
         _select(self.watermark, s.value("export/watermark", AS_SET))
-        _select(self.metadata, s.value("export/metadata", MetadataPolicy.COPYRIGHT.value))
+        _select(self.metadata, s.value("export/metadata", ""))
         _select(self.videos, s.value("export/videos", VideoPolicy.COPY.value))
         self.pattern.setText(str(s.value("export/pattern", DEFAULT_PATTERN)))
         (self.as_zip if s.value("export/zip", False, type=bool) else self.as_folder).setChecked(
@@ -327,7 +328,9 @@ class ExportDialog(QDialog):
         return ExportSettings(
             PRESETS[str(self.preset.currentData())],
             quality=self.quality.value() or None,
-            metadata=MetadataPolicy(self.metadata.currentData()),
+            metadata=MetadataPolicy(self.metadata.currentData())
+            if self.metadata.currentData()
+            else None,
             videos=VideoPolicy(self.videos.currentData()),
         )
 
@@ -339,7 +342,12 @@ class ExportDialog(QDialog):
         problem = check_pattern(self.pattern.text())
         self.pattern_problem.setText(problem[:1].upper() + problem[1:] if problem else "")
         self.pattern_problem.setVisible(bool(problem))
-        ready = not problem and bool(self.folder.text().strip()) and self.request() is not None
+        folder = self.folder.text().strip()
+        if not problem and folder and not Path(folder).expanduser().is_absolute():
+            problem = "choose the export folder with Choose… (a full path)"
+            self.pattern_problem.setText(problem[:1].upper() + problem[1:])
+            self.pattern_problem.setVisible(True)
+        ready = not problem and bool(folder) and self.request() is not None
         self.export_button.setEnabled(ready and not self.running)
 
     # -- running ---------------------------------------------------------------------------------
