@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `gallery-desktop media X --json | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:  # a second Ctrl-C: the command cleaned up on its way out
+        sys.stderr.write("\ngallery-desktop: interrupted\n")
+        return 130
 
 
 if __name__ == "__main__":
