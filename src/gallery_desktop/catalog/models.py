@@ -169,6 +169,8 @@ class Collection(SQLModel, table=True):
     watermark_id: int | None = _fk("watermark.id", ondelete="SET NULL", nullable=True)
     store_enabled: bool = False
     remote_id: int | None = Field(default=None, index=True)
+    # Published to the remote: its changes queue themselves in the outbox (migration 0005).
+    sync_linked: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _created()
     updated_at: datetime | None = _ts(nullable=True)
     last_scan_at: datetime | None = _ts(nullable=True)
@@ -370,9 +372,14 @@ class WatchedFolder(SQLModel, table=True):
 class SyncOp(SQLModel, table=True):
     """One pending change for the remote (the outbox), written with the change itself."""
 
-    __table_args__ = (Index("ix_syncop_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_syncop_state_next", "state", "next_attempt_at"),
+        Index("ix_syncop_collection", "collection_id", "state"),
+        Index("ix_syncop_entity", "entity", "entity_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    collection_id: int | None = None  # whose change it is (a plain number: outlives deletes)
     entity: str
     entity_id: int
     op: str

@@ -1,0 +1,122 @@
+"""sync outbox: a collection can be linked to the remote; its changes queue themselves
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-29 07:40:00
+
+Triggers write the outbox row (`syncop`) in the same transaction as the change itself, whoever
+makes it (the app, the CLI, the importer's batches, the watcher), and only for collections that
+are linked (`collection.sync_linked`). Ratings, picks and labels stay local: no trigger
+watches those columns. A migration that rebuilds `collection`, `gallery` or `media` in batch
+mode drops these triggers and must create them again (`SYNC_TRIGGERS`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+_NOW = "strftime('%Y-%m-%d %H:%M:%S', 'now')"
+_KEY = "lower(hex(randomblob(16)))"
+
+
+def _enqueue(collection: str, entity: str, entity_id: str, op_name: str, payload: str) -> str:
+    return (
+        "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, "
+        "idempotency_key, state, attempts, created_at) VALUES "
+        f"({collection}, '{entity}', {entity_id}, '{op_name}', {payload}, {_KEY}, 'pending', 0, "
+        f"{_NOW});"
+    )
+
+
+def _linked(collection_id: str) -> str:
+    return f"(SELECT sync_linked FROM collection WHERE id = {collection_id})"
+
+
+_SETTINGS = (
+    "password",
+    "expiry_date",
+    "expiry_reminder_days",
+    "downloadable",
+    "download_sizes_json",
+    "download_pin",
+    "download_limit",
+    "download_watermarked",
+    "visitor_email_capture",
+    "client_exclusive",
+    "watermark_id",
+    "store_enabled",
+)
+_CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _SETTINGS)
+_REMOTE = "json_object('remote_id', OLD.remote_id)"
+_EMPTY = "'{}'"
+
+SYNC_TRIGGERS = (
+    # collections
+    "CREATE TRIGGER sync_collection_update AFTER UPDATE OF name, description, event_date, status "
+    "ON collection WHEN NEW.sync_linked AND (OLD.name IS NOT NEW.name OR OLD.description IS NOT "
+    "NEW.description OR OLD.event_date IS NOT NEW.event_date OR OLD.status IS NOT NEW.status) "
+    f"BEGIN {_enqueue('NEW.id', 'collection', 'NEW.id', 'update', _EMPTY)} END",
+    f"CREATE TRIGGER sync_collection_settings AFTER UPDATE OF {', '.join(_SETTINGS)} "
+    f"ON collection WHEN NEW.sync_linked AND ({_CHANGED}) "
+    f"BEGIN {_enqueue('NEW.id', 'collection', 'NEW.id', 'settings', _EMPTY)} END",
+    "CREATE TRIGGER sync_collection_delete AFTER DELETE ON collection "
+    "WHEN OLD.sync_linked AND OLD.remote_id IS NOT NULL "
+    f"BEGIN {_enqueue('OLD.id', 'collection', 'OLD.id', 'delete', _REMOTE)} END",
+    # galleries
+    "CREATE TRIGGER sync_gallery_insert AFTER INSERT ON gallery "
+    f"WHEN {_linked('NEW.collection_id')} AND NEW.deleted_at IS NULL "
+    f"BEGIN {_enqueue('NEW.collection_id', 'gallery', 'NEW.id', 'create', _EMPTY)} END",
+    "CREATE TRIGGER sync_gallery_update AFTER UPDATE OF name, position, private ON gallery "
+    f"WHEN {_linked('NEW.collection_id')} AND (OLD.name IS NOT NEW.name OR "
+    "OLD.position IS NOT NEW.position OR OLD.private IS NOT NEW.private) "
+    f"BEGIN {_enqueue('NEW.collection_id', 'gallery', 'NEW.id', 'update', _EMPTY)} END",
+    "CREATE TRIGGER sync_gallery_delete AFTER DELETE ON gallery "
+    f"WHEN {_linked('OLD.collection_id')} AND OLD.remote_id IS NOT NULL "
+    f"BEGIN {_enqueue('OLD.collection_id', 'gallery', 'OLD.id', 'delete', _REMOTE)} END",
+    # media: added, changed, moved, gone (culling columns are not watched)
+    "CREATE TRIGGER sync_media_insert AFTER INSERT ON media "
+    f"WHEN {_linked('NEW.collection_id')} AND NEW.state = 'ok' "
+    f"BEGIN {_enqueue('NEW.collection_id', 'media', 'NEW.id', 'upload', _EMPTY)} END",
+    "CREATE TRIGGER sync_media_changed AFTER UPDATE OF state, content_hash, gallery_id ON media "
+    f"WHEN {_linked('NEW.collection_id')} AND NEW.state = 'ok' AND (OLD.state IS NOT 'ok' OR "
+    "OLD.content_hash IS NOT NEW.content_hash OR OLD.gallery_id IS NOT NEW.gallery_id) "
+    f"BEGIN {_enqueue('NEW.collection_id', 'media', 'NEW.id', 'upload', _EMPTY)} END",
+    "CREATE TRIGGER sync_media_gone AFTER UPDATE OF state ON media "
+    f"WHEN {_linked('NEW.collection_id')} AND OLD.state = 'ok' AND NEW.state IS NOT 'ok' "
+    "AND OLD.remote_id IS NOT NULL "
+    f"BEGIN {_enqueue('NEW.collection_id', 'media', 'NEW.id', 'delete', _REMOTE)} END",
+    "CREATE TRIGGER sync_media_delete AFTER DELETE ON media "
+    f"WHEN {_linked('OLD.collection_id')} AND OLD.remote_id IS NOT NULL "
+    f"BEGIN {_enqueue('OLD.collection_id', 'media', 'OLD.id', 'delete', _REMOTE)} END",
+)
+TRIGGER_NAMES = tuple(t.split()[2] for t in SYNC_TRIGGERS)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("collection", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("sync_linked", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("syncop", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("collection_id", sa.Integer(), nullable=True))
+        batch_op.create_index("ix_syncop_collection", ["collection_id", "state"], unique=False)
+        batch_op.create_index("ix_syncop_entity", ["entity", "entity_id", "id"], unique=False)
+    for trigger in SYNC_TRIGGERS:
+        op.execute(trigger)
+
+
+def downgrade() -> None:
+    for name in TRIGGER_NAMES:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    with op.batch_alter_table("syncop", schema=None) as batch_op:
+        batch_op.drop_index("ix_syncop_entity")
+        batch_op.drop_index("ix_syncop_collection")
+        batch_op.drop_column("collection_id")
+    with op.batch_alter_table("collection", schema=None) as batch_op:
+        batch_op.drop_column("sync_linked")
