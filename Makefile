@@ -14,7 +14,7 @@ RUNTIME_DEBS := libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfo
 	libxcb-xkb1 libx11-xcb1
 BENCH_DEBS := libvips-tools imagemagick
 
-.PHONY: run test lint typecheck pytest bench system-deps bench-deps screenshots clean
+.PHONY: run test lint typecheck pytest bench system-deps bench-deps screenshots clean emulator
 
 $(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench: $(STAMP) bench-deps
 	$(BIN)/python benchmarks/bench_watch.py $(BENCH_ARGS_WATCH)
 	$(BIN)/python benchmarks/bench_grid.py $(BENCH_ARGS_GRID)
 	$(BIN)/python benchmarks/bench_export.py $(BENCH_ARGS_EXPORT)
+
+# The Gallery API emulator (tests/emulator) in the foreground, for trying the remote side without
+# an account: `make emulator PORT=8765`, sign in as photographer@example.com / emulator.
+emulator: $(STAMP)
+	PYTHONPATH=tests $(BIN)/python -m emulator --port $(or $(PORT),8765) --state .emulator-state/$(or $(PORT),8765)
 
 screenshots: $(STAMP)
 	@packaging/ensure-debs.sh xvfb xauth

@@ -13,6 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+import keyring
+from keyring.backends import fail
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
@@ -25,6 +28,7 @@ from gallery_desktop.media.watermark import WatermarkSpec
 from gallery_desktop.ui.main_window import MainWindow
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+TESTS = Path(__file__).resolve().parents[1] / "tests"
 
 
 def settle(app: QApplication, window: MainWindow, seconds: float = 0.5) -> None:
@@ -113,6 +117,67 @@ def watermarks_and_export(app: QApplication, window: MainWindow, out: Path, home
     dialog.close()
 
 
+def gallery_service(app: QApplication, window: MainWindow, out: Path, home: Path) -> None:
+    """The account dialog (as on a machine without a keyring), then, against the emulator of
+    tests/emulator, the sync panel mid-sync and a client's favourites as a grid filter."""
+    keyring.set_keyring(fail.Keyring())  # the no-keyring look; never a real keyring's entry
+    sys.path.insert(0, str(TESTS))
+    try:
+        from emulator.server import EmulatorServer
+    except ImportError:
+        server = None
+    else:
+        server = EmulatorServer(home / "emulator").start()
+    dialog = window.open_account()
+    wait_for(app, lambda: dialog.keyring is not None)
+    dialog.server.setText(server.base_url if server else "http://127.0.0.1:8765/api/v1")
+    dialog.email.setText("photographer@example.com")
+    dialog.password.setText("emulator")
+    dialog.use_file.setChecked(True)
+    settle(app, window, 0.3)
+    dialog.grab().save(str(out / "account-dialog.png"))
+    if server is None:
+        dialog.close()
+        return
+
+    def control(path: str, body: object) -> object:
+        answer = httpx.post(f"{server.root_url}/_emulator{path}", json=body, timeout=10)
+        answer.raise_for_status()
+        return answer.json()["data"]
+
+    dialog.sign_in_button.click()
+    wait_for(app, lambda: window.account.current() is not None)
+    photos = window.sidebar.findItems("photos", Qt.MatchFlag.MatchExactly)
+    if photos:
+        window.sidebar.setCurrentItem(photos[0])
+    settle(app, window)
+    window.publish_action.trigger()
+    uploads = {"method": "POST", "path": "/uploads$"}
+    control("/faults", {**uploads, "kind": "status", "status": 429, "retry_after": 600, "skip": 2})
+    control("/faults", {**uploads, "kind": "status", "status": 422, "skip": 4})
+    control("/faults", {**uploads, "kind": "latency", "delay": 0.2, "times": None})
+    panel = window.open_sync()
+    window.resizeDocks([panel], [330], Qt.Orientation.Vertical)
+    panel.sync_now()
+    wait_for(app, lambda: panel.progress.value() >= 14, 120.0)
+    settle(app, window, 0.5)
+    window.grab().save(str(out / "sync-panel.png"))
+    panel.set_paused(True)
+    wait_for(app, lambda: panel.busy is None, 60.0)
+    remote = httpx.get(f"{server.root_url}/_emulator/state", timeout=10).json()["data"]
+    if remote["collections"]:
+        control("/seed", {"collection_id": remote["collections"][0]["id"], "items": 4, "seed": 7})
+        panel.pull_now()
+        wait_for(app, lambda: panel.busy is None, 60.0)
+        panel.hide()
+        bar = window.filter_bar
+        if bar.favourites.count() > 2:
+            bar.favourites.setCurrentIndex(2)
+        settle(app, window, 1.0)
+        window.grab().save(str(out / "favourites-filter.png"))
+    server.stop()
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
@@ -174,6 +239,7 @@ def main(out: Path) -> None:
         settle(app, window)
         window.grab().save(str(out / "needs-attention.png"))
         watermarks_and_export(app, window, out, Path(home))
+        gallery_service(app, window, out, Path(home))
         window.close()
         catalog.close()
     print(f"screenshots written to {out}")

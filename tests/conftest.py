@@ -22,6 +22,8 @@ from gallery_desktop.cli import main_cli
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import HOME_ENV, AppPaths, resolve_paths
 
+pytest_plugins = ["emulator.pytest_plugin"]
+
 SRC: Final = Path(__file__).resolve().parents[1] / "src"
 CLI_TIMEOUT: Final = 180
 

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from conftest import InProcessCli, make_shoot
-from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.db import Catalog, make_engine
 from gallery_desktop.catalog.models import Collection, Gallery
 from gallery_desktop.catalog.watermarks import (
     add_watermark,
@@ -26,6 +26,7 @@ from gallery_desktop.catalog.watermarks import (
 )
 from gallery_desktop.errors import BadInputError
 from gallery_desktop.media.watermark import WatermarkSpec
+from test_migrations import _migrate
 
 
 def _logo_file(path: Path, mode: str = "RGBA") -> Path:
@@ -168,14 +169,12 @@ def test_deleting_a_preset_in_use_falls_back_to_none(catalog: Catalog) -> None:
 def test_migration_0004_turns_tiled_presets_into_the_tiled_layout(tmp_path: Path) -> None:
     """A catalogue from before 0004 with a tiled preset keeps it tiled after the upgrade."""
     path = tmp_path / "catalog.sqlite"
-    Catalog(path).close()
+    engine = make_engine(path)
+    _migrate(engine, "upgrade", "0003")  # the schema as it was before 0004
+    engine.dispose()
     con = sqlite3.connect(path)
     con.executescript(
         """
-        ALTER TABLE watermark DROP COLUMN outline;
-        ALTER TABLE watermark DROP COLUMN logo_data;
-        ALTER TABLE watermark ADD COLUMN tiled BOOLEAN NOT NULL DEFAULT 0;
-        UPDATE alembic_version SET version_num = '0003';
         INSERT INTO watermark (name, text, text_scale, colour, opacity, shadow, logo_scale,
             logo_opacity, position, margin, tiled, created_at)
         VALUES ('Old tiled', 'PROOF', 0.04, '#ffffff', 0.5, 1, 0.2, 0.8, 'center', 0.03, 1,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import Gallery, Media
+from gallery_desktop.catalog.models import Favorite, FavoriteList, Gallery, Media
 from gallery_desktop.media.thumbnails import ThumbnailCache, ThumbSize
 
 
@@ -44,6 +44,9 @@ class MediaRecord:
         return asdict(self)
 
 
+ANYONE = "*"  # MediaFilter.favourited_by: favourited by any client
+
+
 def _contains(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally."""
     for special in ("\\", "%", "_"):
@@ -62,6 +65,7 @@ class MediaFilter:
     state: str | None = None  # "ok" | "missing" | "error"
     needs_attention: bool = False  # missing or error
     text: str = ""  # part of the file's path, any case
+    favourited_by: str | None = None  # a client's email (pulled from the remote), or ANYONE
     sort: str = "taken"
 
     def apply(self, query: Any) -> Any:
@@ -79,6 +83,13 @@ class MediaFilter:
             query = query.where(col(Media.state) == self.state)
         if self.needs_attention:
             query = query.where(col(Media.state).in_(("missing", "error")))
+        if self.favourited_by:
+            chosen = select(Favorite.media_id).join(
+                FavoriteList, col(FavoriteList.id) == col(Favorite.list_id)
+            )
+            if self.favourited_by != ANYONE:
+                chosen = chosen.where(col(FavoriteList.email) == self.favourited_by.lower())
+            query = query.where(col(Media.id).in_(chosen))
         if self.text.strip():
             query = query.where(col(Media.path).ilike(_contains(self.text.strip()), escape="\\"))
         if self.sort == "name":

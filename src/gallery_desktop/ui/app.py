@@ -51,7 +51,9 @@ def run_app(paths: AppPaths) -> int:
     from gallery_desktop.ui.main_window import MainWindow
 
     settings = QSettings(str(paths.config_dir / "gallery-desktop.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(catalog, ThumbnailCache(paths.thumbnail_dir), settings, watch=True)
+    window = MainWindow(
+        catalog, ThumbnailCache(paths.thumbnail_dir), settings, watch=True, paths=paths
+    )
     window.show()
     try:
         return app.exec()

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QLineEdit, QToolBar, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLineEdit,
+    QMenu,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
-from gallery_desktop.catalog.media import MediaFilter
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.favourites import FavouritesOf, favourite_file_names, who_favourited
+from gallery_desktop.catalog.media import ANYONE, MediaFilter
 from gallery_desktop.catalog.models import ColourLabel
+
+# The favourites' file names for a client's email (or ANYONE), in the shown collection.
+FavouriteNames = Callable[[str], list[str]]
 
 
 def _combo(items: Sequence[tuple[str, object]], tip: str) -> QComboBox:
@@ -60,6 +75,7 @@ class FilterBar(QToolBar):
         for box in (self.rating, self.flag, self.label, self.kind, self.state):
             self.addWidget(box)
             box.currentIndexChanged.connect(self._emit)
+        self._add_favourites()
         self.addWidget(self.text)
         self.text.textChanged.connect(self._emit)
         self.addSeparator()
@@ -74,8 +90,102 @@ class FilterBar(QToolBar):
             kind=self.kind.currentData(),
             state=self.state.currentData(),
             text=self.text.text(),
+            favourited_by=self.favourites.currentData() if self._favourites.isVisible() else None,
             sort=str(self.sort.currentData()),
         )
 
     def _emit(self) -> None:
         self.changed.emit(self.current())
+
+    # -- client favourites (pulled from the gallery service) -----------------------------------
+
+    def _add_favourites(self) -> None:
+        self.favourites = _combo([], "Client favourites, fetched from the gallery service")
+        self.favourites.currentIndexChanged.connect(self._emit)
+        self._favourites = self.addWidget(self.favourites)
+        self.copy_names = QToolButton()
+        self.copy_names.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        menu = QMenu(self.copy_names)
+        self.copy_action = menu.addAction(
+            "Copy Favourites as File Names (for Lightroom, Capture One)",
+            self.copy_favourite_names,
+        )
+        self.save_action = menu.addAction(
+            "Save Favourites as File Names…", self.save_favourite_names
+        )
+        self.copy_names.setMenu(menu)
+        self.copy_names.setDefaultAction(self.copy_action)
+        self.copy_names.setText("Copy Names")
+        self.copy_names.setToolTip(
+            "The favourites' file names, comma-separated: paste into Lightroom's Library "
+            "Filter (Text, Filename, Contains) or Capture One's search"
+        )
+        self._copy_names = self.addWidget(self.copy_names)
+        self._favourites.setVisible(False)
+        self._copy_names.setVisible(False)
+        self._names: FavouriteNames | None = None
+        self.save_file: Callable[[str], str | None] = self._save_file  # replaceable in tests
+
+    def set_favourites(self, clients: Sequence[FavouritesOf], names: FavouriteNames | None) -> None:
+        """The clients who favourited photos of the shown collection; hidden when none did.
+        Keeps the choice when that client is still listed; never emits `changed`."""
+        chosen = self.favourites.currentData()
+        with QSignalBlocker(self.favourites):
+            self.favourites.clear()
+            if clients:
+                self.favourites.addItem("Favourited or not", None)
+                self.favourites.addItem("Favourited by anyone", ANYONE)
+                for c in clients:
+                    self.favourites.addItem(
+                        f"Favourited by {c.name or c.email} ({c.photos})", c.email
+                    )
+                    self.favourites.setItemData(
+                        self.favourites.count() - 1, c.email, Qt.ItemDataRole.ToolTipRole
+                    )
+            found = self.favourites.findData(chosen) if chosen is not None else 0
+            self.favourites.setCurrentIndex(max(found, 0))
+        self._names = names if clients else None
+        self._favourites.setVisible(bool(clients))
+        self._copy_names.setVisible(bool(clients))
+
+    def show_favourites(self, catalog: Catalog, collection_id: int | None) -> None:
+        """The "Favourited by" choices of the collection shown (none: hidden)."""
+        if collection_id is None:
+            self.set_favourites([], None)
+            return
+        self.set_favourites(
+            who_favourited(catalog, collection_id),
+            lambda email: favourite_file_names(catalog, collection_id, email),
+        )
+
+    def favourite_names(self) -> list[str]:
+        """The file names (stems) of the chosen client's favourites; anyone's when none chosen."""
+        if self._names is None:
+            return []
+        return self._names(str(self.favourites.currentData() or ANYONE))
+
+    def copy_favourite_names(self) -> str:
+        """To the clipboard, comma-separated on one line (what Lightroom's filter takes)."""
+        text = ", ".join(self.favourite_names())
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(text)
+        return text
+
+    def save_favourite_names(self) -> Path | None:
+        """Into a .txt file, one name per line."""
+        names = self.favourite_names()
+        chosen = self.save_file("favourites.txt")
+        if not chosen:
+            return None
+        target = Path(chosen)
+        if not target.suffix:
+            target = target.with_suffix(".txt")
+        target.write_text("".join(f"{n}\n" for n in names), encoding="utf-8")
+        return target
+
+    def _save_file(self, suggested: str) -> str | None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, "Save favourites as file names", suggested, "Text files (*.txt)"
+        )
+        return chosen or None

@@ -32,6 +32,8 @@ from gallery_desktop.ingest.importer import ImportProgress, ImportSummary, impor
 from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.ingest.watcher import WatchService
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.paths import AppPaths
+from gallery_desktop.ui.account_dialog import AccountDialog, PublishAction, RemoteAccount
 from gallery_desktop.ui.changes import CatalogueChanges
 from gallery_desktop.ui.compare import MAX_COMPARED, CompareView
 from gallery_desktop.ui.export_dialog import ExportDialog, ExportScope
@@ -39,7 +41,9 @@ from gallery_desktop.ui.filter_bar import FilterBar
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
 from gallery_desktop.ui.inspector import Inspector
 from gallery_desktop.ui.loupe import Loupe
+from gallery_desktop.ui.online_status import OnlineStatus
 from gallery_desktop.ui.sidebar import Sidebar
+from gallery_desktop.ui.sync_panel import SyncPanel
 from gallery_desktop.ui.tasks import BackgroundTasks
 from gallery_desktop.ui.watch_bridge import WatchBridge
 from gallery_desktop.ui.watermark_editor import WatermarkEditor
@@ -58,9 +62,14 @@ class MainWindow(QMainWindow):
         settings: QSettings,
         *,
         watch: bool = False,
+        paths: AppPaths | None = None,
     ) -> None:
         super().__init__()
         self.catalog, self.cache, self.settings = catalog, cache, settings
+        # The gallery service's session and upload cache; beside the catalogue unless given.
+        self.account = RemoteAccount(
+            catalog, paths or AppPaths.at_home(catalog.db_file.parent), settings, self
+        )
         self.watcher: WatchService | None = None
         self.tasks = BackgroundTasks(self)
         self.history = EditHistory(catalog)
@@ -133,6 +142,7 @@ class MainWindow(QMainWindow):
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(self.open_export)
         bar.addActions([self.watermarks_action, self.export_action])
+        self._add_remote(bar)
 
         self._add_culling_keys()
         self._add_view_keys()
@@ -147,6 +157,7 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.online)
 
         if watch:
             self._start_watching()
@@ -345,6 +356,7 @@ class MainWindow(QMainWindow):
     def _catalogue_changed(self) -> None:
         self.grid_model.catalogue_changed()
         self.sidebar.refresh()
+        self.sync_panel.catalogue_changed()
         self.inspector.show_media(self.current_record())
 
     def _organised(self, done: str) -> None:
@@ -352,6 +364,8 @@ class MainWindow(QMainWindow):
 
     def _show_selected(self) -> None:
         place = self.sidebar.place()
+        self.filter_bar.show_favourites(self.catalog, place.collection_id if place else None)
+        self.publish_action.show_collection(place.collection_id if place else None)
         if place is None:
             self.grid_model.show(None)
             return
@@ -485,6 +499,38 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    # -- the gallery service (optional: without an account nothing here goes online) ----------
+
+    def _add_remote(self, bar: QToolBar) -> None:
+        self.sync_panel = SyncPanel(self.catalog, self.account, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.sync_panel)
+        self.sync_panel.hide()
+        self.online = OnlineStatus(self.account)
+        self.online.clicked.connect(self.open_sync)
+        self.sync_panel.state_changed.connect(self.online.show_state)
+        self.sync_panel.pulled.connect(lambda _report: self._show_selected())
+        self.account_action = QAction("Account…", self)
+        self.account_action.triggered.connect(self.open_account)
+        self.sync_action = QAction("Sync…", self)
+        self.sync_action.triggered.connect(self.open_sync)
+        self.publish_action = PublishAction(self.catalog, self.account, self)
+        self.publish_action.message.connect(lambda text: self.status_label.setText(text))
+        self.publish_action.queued.connect(self.sync_panel.queue_grew)
+        bar.addSeparator()
+        bar.addActions([self.publish_action, self.sync_action, self.account_action])
+
+    def open_account(self) -> AccountDialog:
+        dialog = AccountDialog(self.account, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_sync(self) -> SyncPanel:
+        self.sync_panel.refresh_queue()
+        self.sync_panel.show()
+        self.sync_panel.raise_()
+        return self.sync_panel
+
     # -- drag and drop ---------------------------------------------------------------------
 
     @staticmethod
@@ -514,6 +560,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         self.cancel_import()
+        self.sync_panel.close_down()
+        self.online.close_down()
         self.tasks.close()
         self.changes.close()
         if self.watcher is not None:

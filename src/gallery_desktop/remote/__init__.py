@@ -1,0 +1,1 @@
+"""The optional remote Gallery API: client, credentials, sync. Nothing here is needed offline."""
