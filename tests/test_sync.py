@@ -233,3 +233,18 @@ def test_two_workers_never_drain_at_once(
         second = _worker(catalog, signed_in(emulator), tmp_path).run_once()
         assert second.stopped and "another" in second.stopped and second.done == 0
     time.sleep(0)
+
+
+def test_full_publish_of_the_corpus_photos(
+    emulator: Any, catalog: Catalog, cache: ThumbnailCache, tmp_path: Path
+) -> None:
+    """Every photo of the corpus (JPEG, PNG, TIFF, WebP, GIF, HEIC, AVIF, MPO, EXIF oddities)
+    goes up once, as its collection asks."""
+    cid = import_folder(catalog, cache, CORPUS / "photos", workers=2).collection_id
+    link_collection(catalog, cid)
+    report = _worker(catalog, signed_in(emulator), tmp_path).run_once()
+    assert report.failed == [] and report.waiting == 0
+    assert_in_step(catalog, emulator, cid)
+    state = emulator.state()
+    assert len(state["media"]) == 75 and len(state["galleries"]) == 3
+    assert all(m["stored_bytes"] and m["stored_bytes"] == m["size"] for m in state["media"])
