@@ -264,18 +264,29 @@ def _sync(
         progress=show,
     )
     total_done, failed = 0, []
+    offline = None
     while True:
         report = worker.run_once(lambda: cancel.cancelled)
         total_done += report.done
         failed += report.failed
-        if report.stopped and report.stopped != "stopped":
+        if report.stop_kind == "signed_out":
             raise SessionExpired(report.stopped)
+        offline = report.stopped if report.stop_kind in ("offline", "wait") else None
+        if report.stop_kind == "busy":
+            err.write(f"{report.stopped}; waiting for it\n" if not args.once else "")
         if args.once or cancel.cancelled:
+            if report.stop_kind == "busy":
+                out.write(f"nothing sent: {report.stopped}\n")
+                return 0
             break
         time.sleep(2.0)  # new changes queue themselves; look again shortly
     counts = queue_counts(catalog)
     if args.json:
-        json.dump({"done": total_done, "failed": failed, "queue": counts}, out, indent=2)
+        json.dump(
+            {"done": total_done, "failed": failed, "queue": counts, "offline": offline},
+            out,
+            indent=2,
+        )
         out.write("\n")
     else:
         out.write(
@@ -284,4 +295,6 @@ def _sync(
         )
         for line in failed[:20]:
             out.write(f"  failed: {line}\n")
-    return 0 if not failed else 1
+        if offline:
+            out.write(f"stopped early: {offline}; the queue is kept for the next sync\n")
+    return 0 if not failed and not offline else 1

@@ -144,7 +144,8 @@ class CredentialStore:
 
     def __init__(self, paths: AppPaths, *, allow_file_fallback: bool = False) -> None:
         self.secrets_file: Final = paths.data_dir / SECRETS_FILE_NAME
-        self.allow_file_fallback: Final = allow_file_fallback
+        # Chosen once (the file exists): reading it back and signing out need no flag again.
+        self.allow_file_fallback: Final = allow_file_fallback or self.secrets_file.exists()
 
     # -- where ---------------------------------------------------------------------------------
 

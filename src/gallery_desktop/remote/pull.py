@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import utcnow
+from gallery_desktop.remote.errors import NotFound
 
 
 class PullApi(Protocol):
@@ -28,6 +29,7 @@ class PullApi(Protocol):
 class PullReport:
     collections: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)  # published, but gone from the service
 
     def add(self, what: str, n: int) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -93,7 +95,11 @@ def pull_all(catalog: Catalog, api: PullApi, base_url: str) -> PullReport:
             )
         ).all()
     for cid, rid in linked:
-        pull_collection(catalog, api, int(cid), int(rid), report)
+        try:
+            pull_collection(catalog, api, int(cid), int(rid), report)
+        except NotFound:
+            report.missing.append(int(cid))  # deleted on the service's website: say so
+            continue
         report.collections += 1
     return report
 
@@ -125,6 +131,15 @@ def pull_collection(
         report.add("sharing links", _links(conn, links, media))
 
 
+# The service's access levels → the catalogue's (guests and exclusive clients may view).
+_ACCESS = {
+    "view": "view",
+    "favourite": "favourite",
+    "favorite": "favourite",
+    "download": "download",
+}
+
+
 def _clients(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
     for r in rows:
         email = str(r.get("email") or "").strip().lower()
@@ -142,7 +157,7 @@ def _clients(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
                 "c": cid,
                 "e": email,
                 "n": r.get("name") or "",
-                "a": r.get("access_level") or "view",
+                "a": _ACCESS.get(str(r.get("access_level")), "view"),
                 "last": _when(r.get("last_accessed")),
                 "rid": r.get("id"),
                 "now": utcnow().replace(tzinfo=None),

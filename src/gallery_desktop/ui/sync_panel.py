@@ -511,9 +511,15 @@ class SyncPanel(QDockWidget):
             return
         self.last_report = report
         self.synced.emit(report)
-        if report.stopped and report.stopped != STOPPED and "another" not in report.stopped:
-            self.state_changed.emit(SIGNED_OUT, sentence(report.stopped))
-            self._say(f"{sentence(report.stopped)} (Account…)", error=True)
+        if report.stop_kind == "signed_out":
+            self.state_changed.emit(SIGNED_OUT, sentence(report.stopped or ""))
+            self._say(f"{sentence(report.stopped or '')} (Account…)", error=True)
+            self._then()
+            return
+        if report.stop_kind == "offline":
+            self.state_changed.emit(OFFLINE, sentence(report.stopped or ""))
+            self._say(self._summary(report))
+            self._schedule(self._next_delay())
             self._then()
             return
         self.state_changed.emit(ONLINE, "")

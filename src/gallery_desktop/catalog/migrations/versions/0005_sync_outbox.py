@@ -65,9 +65,26 @@ SYNC_TRIGGERS = (
     f"CREATE TRIGGER sync_collection_settings AFTER UPDATE OF {', '.join(_SETTINGS)} "
     f"ON collection WHEN NEW.sync_linked AND ({_CHANGED}) "
     f"BEGIN {_enqueue('NEW.id', 'collection', 'NEW.id', 'settings', _EMPTY)} END",
+    # A deleted collection's waiting changes go (row ids may be reused by the next import);
+    # its remote copy, if any, is deleted.
+    "CREATE TRIGGER sync_collection_gone AFTER DELETE ON collection "
+    "BEGIN DELETE FROM syncop WHERE collection_id = OLD.id AND state IN ('pending', 'failed') "
+    "AND op IN ('update', 'settings', 'upload'); END",
     "CREATE TRIGGER sync_collection_delete AFTER DELETE ON collection "
     "WHEN OLD.sync_linked AND OLD.remote_id IS NOT NULL "
     f"BEGIN {_enqueue('OLD.id', 'collection', 'OLD.id', 'delete', _REMOTE)} END",
+    # What uploads look like changed (watermarked or clean, which preset): send them again.
+    "CREATE TRIGGER sync_collection_rendition AFTER UPDATE OF download_watermarked, watermark_id "
+    "ON collection WHEN NEW.sync_linked AND (OLD.download_watermarked IS NOT "
+    "NEW.download_watermarked OR OLD.watermark_id IS NOT NEW.watermark_id) BEGIN "
+    "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
+    f"state, attempts, created_at) SELECT NEW.id, 'media', id, 'upload', '{{}}', {_KEY}, "
+    f"'pending', 0, {_NOW} FROM media WHERE collection_id = NEW.id AND state = 'ok'; END",
+    "CREATE TRIGGER sync_gallery_rendition AFTER UPDATE OF watermark_id ON gallery "
+    f"WHEN {_linked('NEW.collection_id')} AND OLD.watermark_id IS NOT NEW.watermark_id BEGIN "
+    "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
+    f"state, attempts, created_at) SELECT NEW.collection_id, 'media', id, 'upload', '{{}}', "
+    f"{_KEY}, 'pending', 0, {_NOW} FROM media WHERE gallery_id = NEW.id AND state = 'ok'; END",
     # galleries
     "CREATE TRIGGER sync_gallery_insert AFTER INSERT ON gallery "
     f"WHEN {_linked('NEW.collection_id')} AND NEW.deleted_at IS NULL "
