@@ -521,12 +521,16 @@ class SyncWorker:
             "margin": spec.margin,
         }
 
-    def _collection_delete(self, op: _Op) -> None:
+    def _delete_recorded(self, op: _Op, kind: str) -> None:
+        """Delete the remote object the trigger recorded (`payload.remote_id`)."""
         rid = op.payload.get("remote_id")
         if rid is not None:
             with contextlib.suppress(NotFound):  # gone already: what we wanted
-                self.api.delete(f"/collections/{int(rid)}")
+                self.api.delete(f"/{kind}/{int(rid)}")
         self._finish(op)
+
+    def _collection_delete(self, op: _Op) -> None:
+        self._delete_recorded(op, "collections")
 
     # -- galleries ---------------------------------------------------------------------------
 
@@ -587,11 +591,7 @@ class SyncWorker:
         self._finish(op)
 
     def _gallery_delete(self, op: _Op) -> None:
-        rid = op.payload.get("remote_id")
-        if rid is not None:
-            with contextlib.suppress(NotFound):
-                self.api.delete(f"/galleries/{int(rid)}")
-        self._finish(op)
+        self._delete_recorded(op, "galleries")
 
     # -- media -------------------------------------------------------------------------------
 
