@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, TextIO
 
-from gallery_desktop import __version__, cli_export, cli_remote, cli_watermark
+from gallery_desktop import __version__, cli_export, cli_remote, cli_settings, cli_watermark
 from gallery_desktop.catalog.check import check_catalog
 from gallery_desktop.catalog.collections import display_name, find_collection, list_collections
 from gallery_desktop.catalog.db import Catalog
@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_watermark.add_parser(sub)
     cli_export.add_parser(sub)
     cli_remote.add_parser(sub)
+    cli_settings.add_parser(sub)
     return p
 
 
@@ -166,6 +167,8 @@ def run_command(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: Tex
             return _watch(args, catalog, cache, out, err)
         if args.command == "watermark":
             return cli_watermark.run(args, catalog, out)
+        if args.command == "settings":
+            return cli_settings.run(args, catalog, out)
         if args.command == "remote":
             cancel = CancelToken()
             with _ctrl_c_cancels(cancel, err):

@@ -1,0 +1,144 @@
+"""Changing what clients may do with a collection, by name: `status=published`, `password=…`.
+
+Every value is checked before anything is written; one bad key or value changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from sqlalchemy import text
+
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.delivery_rules import SIZES
+from gallery_desktop.catalog.models import utcnow
+from gallery_desktop.errors import BadInputError
+
+_TRUE: Final = {"1", "true", "yes", "on"}
+_FALSE: Final = {"0", "false", "no", "off"}
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise ValueError("use on/off (or true/false, yes/no, 1/0)")
+
+
+def _status(value: str) -> str:
+    v = value.strip().lower()
+    if v not in ("draft", "published", "hidden"):
+        raise ValueError("use draft, published or hidden")
+    return v
+
+
+def _optional_text(value: str) -> str | None:
+    v = value.strip()
+    if len(v) > 100:
+        raise ValueError("at most 100 characters")
+    return v or None  # empty: off
+
+
+def _date(value: str) -> str | None:
+    v = value.strip()
+    if not v:
+        return None
+    try:
+        return date.fromisoformat(v).isoformat()
+    except ValueError:
+        raise ValueError("use a date like 2027-06-30 (or nothing to remove it)") from None
+
+
+def _sizes(value: str) -> str:
+    chosen = [s.strip().lower().replace("_", "") for s in value.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SIZES]
+    if unknown:
+        raise ValueError(f"unknown size(s) {', '.join(unknown)}; use {', '.join(SIZES)}")
+    return json.dumps([s for s in SIZES if s in chosen])
+
+
+def _pin(value: str) -> str | None:
+    v = value.strip()
+    if v and not re.fullmatch(r"\d{4}", v):
+        raise ValueError("a download PIN is four digits (or nothing to remove it)")
+    return v or None
+
+
+def _positive_int(value: str) -> int | None:
+    v = value.strip()
+    if not v:
+        return None
+    if not v.isdigit() or not 1 <= int(v) <= 10_000:
+        raise ValueError("a whole number from 1 to 10000 (or nothing to remove it)")
+    return int(v)
+
+
+@dataclass(frozen=True)
+class Setting:
+    column: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: Final = {
+    "status": Setting("status", _status, "draft | published | hidden"),
+    "password": Setting("password", _optional_text, "the client password (empty: none)"),
+    "expiry_date": Setting("expiry_date", _date, "YYYY-MM-DD (empty: never expires)"),
+    "expiry_reminder_days": Setting(
+        "expiry_reminder_days", _positive_int, "days before expiry to remind clients"
+    ),
+    "downloadable": Setting("downloadable", _bool, "on | off"),
+    "download_sizes": Setting("download_sizes_json", _sizes, "comma list of " + ", ".join(SIZES)),
+    "download_pin": Setting("download_pin", _pin, "four digits (empty: no PIN)"),
+    "download_limit": Setting("download_limit", _positive_int, "downloads per client"),
+    "watermarked_downloads": Setting("download_watermarked", _bool, "on | off"),
+    "client_exclusive": Setting("client_exclusive", _bool, "on: only listed clients"),
+    "visitor_email_capture": Setting("visitor_email_capture", _bool, "on | off"),
+    "store": Setting("store_enabled", _bool, "on | off"),
+}
+
+
+def parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
+    """KEY=VALUE strings → {column: value}; every problem is reported together."""
+    if not assignments:
+        raise BadInputError("nothing to set: give KEY=VALUE pairs (see --help for the keys)")
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for item in assignments:
+        key, eq, raw = item.partition("=")
+        key = key.strip().lower()
+        setting = SETTINGS.get(key)
+        if not eq:
+            problems.append(f"{item!r} is not KEY=VALUE")
+        elif setting is None:
+            problems.append(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+        else:
+            try:
+                values[setting.column] = setting.parse(raw)
+            except ValueError as exc:
+                problems.append(f"{key}={raw!r}: {exc}")
+    if problems:
+        raise BadInputError("nothing changed: " + "; ".join(problems))
+    return values
+
+
+def apply_settings(catalog: Catalog, collection_id: int, assignments: Sequence[str]) -> None:
+    values = parse_assignments(assignments)
+    sets = ", ".join(f"{column} = :{column}" for column in values)
+    with catalog.write_conn() as conn:
+        found = conn.execute(
+            text(
+                f"UPDATE collection SET {sets}, updated_at = :now WHERE id = :c "
+                "AND deleted_at IS NULL"
+            ),
+            {**values, "c": collection_id, "now": utcnow().replace(tzinfo=None)},
+        )
+        if not found.rowcount:
+            raise BadInputError(f"no collection with id {collection_id}")
