@@ -7,16 +7,24 @@ import itertools
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import InProcessCli, make_shoot
+from gallery_desktop.catalog.collection_settings import apply_settings
+from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.delivery_rules import (
     DeliverySettings,
     GalleryRules,
     before_download_settings,
     before_show,
+    read_settings,
 )
+from gallery_desktop.ingest.importer import import_folder
+from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.remote.outbox import link_collection
+from test_sync import _drain, _worker, signed_in
 
 TODAY = date(2027, 3, 1)
 G1 = GalleryRules(1, "Ceremony", private=False, photos=10)
@@ -204,3 +212,50 @@ def test_settings_help_lists_the_keys(cli: InProcessCli) -> None:
         "watermarked_downloads",
     ):
         assert key in out.getvalue()
+
+
+def test_settings_round_trip_through_the_emulator(
+    emulator: object, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    """Settings made locally reach the service as they are, and the service's own before_*
+    checks agree with the local rules."""
+    emu: Any = emulator
+    cid = import_folder(catalog, cache, make_shoot(tmp_path / "shoots"), workers=1).collection_id
+    apply_settings(
+        catalog,
+        cid,
+        [
+            "status=published",
+            "password=pw",
+            "expiry_date=2099-12-31",
+            "downloadable=on",
+            "download_sizes=original,web2048",
+            "download_pin=4321",
+            "watermarked_downloads=off",
+        ],
+    )
+    link_collection(catalog, cid)
+    api = signed_in(emu)
+    _drain(_worker(catalog, api, tmp_path))
+    (remote,) = emu.state()["collections"]
+    access, downloads = remote["client_access"], remote["download_settings"]
+    assert (remote["status"], access["password"], access["expiry_date"]) == (
+        "published",
+        "pw",
+        "2099-12-31",
+    )
+    assert downloads["downloadable"] is True and downloads["pin"] == "4321"
+    assert sorted(downloads["sizes"]) == ["original", "web_2048"]
+    local = read_settings(catalog, cid)
+    shown = api.before_show(remote["id"])
+    assert bool(shown["visible"]) is before_show(local, date.today()).visible is True
+    allowed = api.before_download_settings(remote["id"])
+    verdict = before_download_settings(local, date.today())
+    assert bool(allowed["downloadable"]) is verdict.downloadable is True
+    assert bool(allowed["pin_required"]) is verdict.pin_required is True
+
+    apply_settings(catalog, cid, ["status=hidden"])
+    _drain(_worker(catalog, api, tmp_path))
+    assert emu.state()["collections"][0]["status"] == "hidden"
+    assert bool(api.before_show(remote["id"])["visible"]) is False
+    assert before_show(read_settings(catalog, cid), date.today()).visible is False
