@@ -24,7 +24,7 @@ from sqlalchemy import text
 from corpus import CORPUS
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.favourites import favourite_file_names
-from gallery_desktop.catalog.media import ANYONE
+from gallery_desktop.catalog.media import ANYONE, NOT_DOWNLOADED
 from gallery_desktop.catalog.organise import rename_collection
 from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
@@ -447,6 +447,8 @@ def test_client_favourites_filter_the_grid_and_copy_as_file_names(
     assert choices == [
         "Favourited or not",
         "Favourited by anyone",
+        "Favourited, not downloaded",
+        "Favourited by all clients",
         "Favourited by Ada Moreau (2)",
         "Favourited by Ben Okafor (1)",
     ]
@@ -464,6 +466,8 @@ def test_client_favourites_filter_the_grid_and_copy_as_file_names(
     assert set(window.grid_model.media_ids(range(2))) == ada_local
     bar.favourites.setCurrentIndex(bar.favourites.findData(ANYONE))
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 3, timeout=WAIT)
+    bar.favourites.setCurrentIndex(bar.favourites.findData(NOT_DOWNLOADED))
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 3, timeout=WAIT)  # none downloaded
 
     bar.favourites.setCurrentIndex(bar.favourites.findData("ada@clients.example.com"))
     copied = bar.copy_favourite_names()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass
 
 from sqlalchemy import text
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.media import ANYONE
+from gallery_desktop.catalog.media import ANYONE, MediaFilter, list_media
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,11 @@ def favourite_file_names(
     catalog: Catalog, collection_id: int, email: str = ANYONE, *, with_extension: bool = False
 ) -> list[str]:
     """The favourites' file names, once each, in capture order: paste into Lightroom's or
-    Capture One's text filter (stems match originals whatever their extension)."""
-    where = "" if email == ANYONE else "AND l.email = :e"
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT DISTINCT m.rel_path, m.taken_at, m.path FROM favorite f "
-                "JOIN favoritelist l ON l.id = f.list_id JOIN media m ON m.id = f.media_id "
-                f"WHERE l.collection_id = :c {where} ORDER BY m.taken_at, m.path"
-            ),
-            {"c": collection_id, "e": email.lower()},
-        ).all()
+    Capture One's text filter (stems match originals whatever their extension). `email` is a
+    client's, or one of the smart choices (ANYONE, NOT_DOWNLOADED, BY_ALL_CLIENTS)."""
     names: list[str] = []
-    for r in rows:
-        name = os.path.basename(r.rel_path).decode("utf-8", "replace")
+    for record in list_media(catalog, collection_id, where=MediaFilter(favourited_by=email)):
+        name = posixpath.basename(record.path)
         name = name if with_extension else os.path.splitext(name)[0]
         if name not in names:
             names.append(name)

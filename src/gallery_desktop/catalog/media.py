@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import Favorite, FavoriteList, Gallery, Media
+from gallery_desktop.catalog.models import DownloadEvent, Favorite, FavoriteList, Gallery, Media
 from gallery_desktop.media.thumbnails import ThumbnailCache, ThumbSize
 
 
@@ -45,6 +46,8 @@ class MediaRecord:
 
 
 ANYONE = "*"  # MediaFilter.favourited_by: favourited by any client
+NOT_DOWNLOADED = "*not-downloaded"  # favourited by someone, downloaded by no one
+BY_ALL_CLIENTS = "*all-clients"  # favourited by every client who made favourites here
 
 
 def _contains(text: str) -> str:
@@ -68,6 +71,38 @@ class MediaFilter:
     favourited_by: str | None = None  # a client's email (pulled from the remote), or ANYONE
     sort: str = "taken"
 
+    def _favourites(self, query: Any) -> Any:
+        chosen = select(Favorite.media_id).join(
+            FavoriteList, col(FavoriteList.id) == col(Favorite.list_id)
+        )
+        who = self.favourited_by or ANYONE
+        if who == BY_ALL_CLIENTS:
+            fans = (
+                select(func.count(func.distinct(FavoriteList.email)))
+                .select_from(Favorite)
+                .join(FavoriteList, col(FavoriteList.id) == col(Favorite.list_id))
+                .where(col(Favorite.media_id) == col(Media.id))
+                .scalar_subquery()
+            )
+            clients = (
+                select(func.count(func.distinct(FavoriteList.email)))
+                .where(
+                    col(FavoriteList.collection_id) == col(Media.collection_id),
+                    col(FavoriteList.email).is_not(None),
+                )
+                .scalar_subquery()
+            )
+            return query.where(fans == clients, clients > 0)
+        if who not in (ANYONE, NOT_DOWNLOADED):
+            chosen = chosen.where(col(FavoriteList.email) == who.lower())
+        query = query.where(col(Media.id).in_(chosen))
+        if who == NOT_DOWNLOADED:
+            downloaded = select(DownloadEvent.media_id).where(
+                col(DownloadEvent.media_id).is_not(None)
+            )
+            query = query.where(col(Media.id).not_in(downloaded))
+        return query
+
     def apply(self, query: Any) -> Any:
         if self.min_rating:
             query = query.where(col(Media.rating) >= self.min_rating)
@@ -84,12 +119,7 @@ class MediaFilter:
         if self.needs_attention:
             query = query.where(col(Media.state).in_(("missing", "error")))
         if self.favourited_by:
-            chosen = select(Favorite.media_id).join(
-                FavoriteList, col(FavoriteList.id) == col(Favorite.list_id)
-            )
-            if self.favourited_by != ANYONE:
-                chosen = chosen.where(col(FavoriteList.email) == self.favourited_by.lower())
-            query = query.where(col(Media.id).in_(chosen))
+            query = self._favourites(query)
         if self.text.strip():
             query = query.where(col(Media.path).ilike(_contains(self.text.strip()), escape="\\"))
         if self.sort == "name":

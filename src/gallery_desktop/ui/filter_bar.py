@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.favourites import FavouritesOf, favourite_file_names, who_favourited
-from gallery_desktop.catalog.media import ANYONE, MediaFilter
+from gallery_desktop.catalog.media import ANYONE, BY_ALL_CLIENTS, NOT_DOWNLOADED, MediaFilter
 from gallery_desktop.catalog.models import ColourLabel
 
 # The favourites' file names for a client's email (or ANYONE), in the shown collection.
@@ -135,6 +135,9 @@ class FilterBar(QToolBar):
             if clients:
                 self.favourites.addItem("Favourited or not", None)
                 self.favourites.addItem("Favourited by anyone", ANYONE)
+                self.favourites.addItem("Favourited, not downloaded", NOT_DOWNLOADED)
+                if len(clients) > 1:
+                    self.favourites.addItem("Favourited by all clients", BY_ALL_CLIENTS)
                 for c in clients:
                     self.favourites.addItem(
                         f"Favourited by {c.name or c.email} ({c.photos})", c.email
