@@ -28,6 +28,24 @@ _ENQUEUE = text(
 )
 
 
+def enqueue(
+    catalog: Catalog, collection_id: int | None, entity: str, entity_id: int, op: str
+) -> None:
+    """Queue one operation by hand (the triggers queue the ordinary ones)."""
+    with catalog.write_conn() as conn:
+        conn.execute(
+            _ENQUEUE,
+            {
+                "c": collection_id,
+                "entity": entity,
+                "id": entity_id,
+                "op": op,
+                "key": new_key(),
+                "now": utcnow().replace(tzinfo=None),
+            },
+        )
+
+
 def link_collection(catalog: Catalog, collection_id: int) -> int:
     """Publish a collection: from now on its changes queue themselves. Queues what the remote
     needs to catch up (the collection, its settings, galleries, photos and videos) in the same

@@ -13,23 +13,16 @@ import contextlib
 import dataclasses
 import json
 import logging
-
-try:
-    import fcntl
-except ImportError:  # Windows: one worker per process is all we can promise there
-    fcntl = None  # type: ignore[assignment]
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import text
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import utcnow
 from gallery_desktop.catalog.watermarks import get_watermark
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.media.decode import DecodeError
@@ -41,14 +34,12 @@ from gallery_desktop.remote.errors import (
     RemoteError,
     SessionExpired,
 )
-from gallery_desktop.remote.outbox import new_key
+from gallery_desktop.remote.queue import Op, OutboxQueue
 from gallery_desktop.remote.rendition import UploadFile, forget_upload, prepare_upload
 
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
-MAX_BACKOFF = 600.0
-MAX_RETRY_AFTER = 3600.0  # what a server may ask for; longer is a misconfiguration
 
 
 class RemoteApi(Protocol):
@@ -78,21 +69,6 @@ class SyncReport:
     stop_kind: str | None = None  # "stopped" | "busy" | "signed_out" | "offline" | "wait"
 
 
-@dataclass(frozen=True)
-class _Op:
-    id: int
-    collection_id: int | None
-    entity: str
-    entity_id: int
-    op: str
-    key: str
-    attempts: int
-    payload: dict[str, Any]
-
-    def describe(self) -> str:
-        return f"{self.op} {self.entity} {self.entity_id}"
-
-
 class _NotReadyError(Exception):
     """The op cannot run yet (its parent is not on the remote yet); the message says so."""
 
@@ -104,13 +80,6 @@ class _StoppedError(Exception):
 def _size(local: str) -> str:
     """Download size names: the catalogue's `web2048` is the contract's `web_2048`."""
     return f"web_{local[3:]}" if local.startswith("web") and local[3:].isdigit() else local
-
-
-def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> float:
-    """Seconds to wait: what the server asked, else exponential with ±50 % jitter."""
-    if retry_after is not None:
-        return min(MAX_RETRY_AFTER, max(1.0, retry_after))
-    return max(1.0, min(MAX_BACKOFF, 2.0 ** min(attempts, 10) * rng.uniform(0.5, 1.5)))
 
 
 class SyncWorker:
@@ -128,110 +97,25 @@ class SyncWorker:
         self.cache = upload_cache
         self.progress = progress or (lambda _line: None)
         self.rng = rng or random.Random()
+        self.queue = OutboxQueue(catalog)
         self._should_stop: Callable[[], bool] = lambda: False
 
     # -- the queue ---------------------------------------------------------------------------
 
-    def _candidates(self) -> list[_Op]:
-        """The first pending op of each object whose time has come, oldest first."""
-        now = utcnow().replace(tzinfo=None)
-        with self.catalog.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT id, collection_id, entity, entity_id, op, idempotency_key, attempts, "
-                    "payload_json, state, next_attempt_at FROM syncop "
-                    "WHERE state IN ('pending', 'failed') ORDER BY id"
-                )
-            ).all()
-        first: dict[tuple[str, int], Any] = {}
-        for r in rows:
-            first.setdefault((r.entity, r.entity_id), r)  # later ops of an object wait
-        out = []
-        for r in first.values():
-            due = r.next_attempt_at is None or str(r.next_attempt_at) <= str(now)
-            if r.state == "pending" and due:
-                out.append(
-                    _Op(
-                        r.id,
-                        r.collection_id,
-                        r.entity,
-                        r.entity_id,
-                        r.op,
-                        r.idempotency_key,
-                        r.attempts,
-                        json.loads(r.payload_json or "{}"),
-                    )
-                )
-        return sorted(out, key=lambda o: o.id)
+    # -- running -----------------------------------------------------------------------------
 
     def pending(self) -> int:
-        with self.catalog.engine.connect() as conn:
-            return int(
-                conn.execute(text("SELECT count(*) FROM syncop WHERE state = 'pending'")).scalar()
-                or 0
-            )
+        return self.queue.pending()
 
-    def _finish(self, op: _Op, sql: str = "", params: dict[str, Any] | None = None) -> None:
-        """Mark the op done, and record what the remote did, in one transaction."""
-        with self.catalog.write_conn() as conn:
-            if sql:
-                conn.execute(text(sql), params or {})
-            conn.execute(
-                text(
-                    "UPDATE syncop SET state = 'done', last_error = NULL, updated_at = :now "
-                    "WHERE id = :id"
-                ),
-                {"id": op.id, "now": utcnow().replace(tzinfo=None)},
-            )
-            if op.op in ("update", "settings"):  # older copies of the same push: covered now
-                conn.execute(
-                    text(
-                        "UPDATE syncop SET state = 'done' WHERE entity = :e AND entity_id = :i "
-                        "AND op = :op AND state = 'pending' AND id < :id"
-                    ),
-                    {"e": op.entity, "i": op.entity_id, "op": op.op, "id": op.id},
-                )
-
-    def _save_payload(self, op: _Op, payload: dict[str, Any]) -> None:
-        with self.catalog.write_conn() as conn:
-            conn.execute(
-                text("UPDATE syncop SET payload_json = :p WHERE id = :id"),
-                {"p": json.dumps(payload), "id": op.id},
-            )
-
-    def _retry_later(self, op: _Op, error: RemoteError) -> None:
-        delay = backoff(op.attempts, error.retry_after, self.rng)
-        with self.catalog.write_conn() as conn:
-            conn.execute(
-                text(
-                    "UPDATE syncop SET attempts = attempts + 1, next_attempt_at = :at, "
-                    "last_error = :why WHERE id = :id"
-                ),
-                {
-                    "at": (utcnow() + timedelta(seconds=delay)).replace(tzinfo=None),
-                    "why": str(error),
-                    "id": op.id,
-                },
-            )
-
-    def _fail(self, op: _Op, why: str) -> None:
-        with self.catalog.write_conn() as conn:
-            conn.execute(
-                text(
-                    "UPDATE syncop SET state = 'failed', attempts = attempts + 1, "
-                    "last_error = :why WHERE id = :id"
-                ),
-                {"why": why, "id": op.id},
-            )
-
-    # -- running -----------------------------------------------------------------------------
+    def _drain_lock(self) -> AbstractContextManager[bool]:
+        return self.queue.drain_lock()
 
     def run_once(self, should_stop: Callable[[], bool] = lambda: False) -> SyncReport:
         """Push everything that can go now; returns when nothing more is ready.
 
         One worker at a time per catalogue (the app, the CLI): a second one returns at once
         with `stopped` saying so."""
-        with self._drain_lock() as mine:
+        with self.queue.drain_lock() as mine:
             if not mine:
                 return SyncReport(
                     stopped="another window or process is syncing right now", stop_kind="busy"
@@ -242,32 +126,13 @@ class SyncWorker:
             finally:
                 self._should_stop = lambda: False
 
-    @contextmanager
-    def _drain_lock(self) -> Iterator[bool]:
-        lock_dir = self.catalog.db_file.parent / "locks"
-        lock_dir.mkdir(exist_ok=True)
-        with (lock_dir / f"{self.catalog.db_file.stem}-sync.lock").open("a+b") as f:
-            locked = False
-            if fcntl is not None:
-                try:
-                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    locked = True
-                except BlockingIOError:
-                    yield False
-                    return
-            try:
-                yield True
-            finally:
-                if locked:
-                    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-
     def _drain(self, should_stop: Callable[[], bool]) -> SyncReport:
         report = SyncReport()
         tried: set[int] = set()  # an op that failed for now is not tried again in this run
         while not should_stop():
             progressed = False
-            for first in self._candidates():
-                op: _Op | None = first
+            for first in self.queue.candidates():
+                op: Op | None = first
                 # The ops of one object run back to back (create, then its settings), so a
                 # collection never sits on the remote without its password while photos upload.
                 while op is not None and op.id not in tried and not should_stop():
@@ -280,19 +145,19 @@ class SyncWorker:
                             progressed = True
                         break
                     progressed = True
-                    op = self._next_of(op)
+                    op = self.queue.next_of(op)
             if not progressed:
                 break
         if should_stop():
             report.stopped, report.stop_kind = "stopped", "stopped"
         return report
 
-    def _attempt(self, op: _Op, report: SyncReport) -> str:
+    def _attempt(self, op: Op, report: SyncReport) -> str:
         """Run one op: "done", "not_ready", "retry", "failed" or "stop" (end the run)."""
         try:
             self._run(op)
         except _NotReadyError as exc:
-            self._note(op, str(exc))
+            self.queue.note(op, str(exc))
             return "not_ready"
         except _StoppedError:
             report.stopped, report.stop_kind = "stopped", "stopped"
@@ -302,10 +167,10 @@ class SyncWorker:
             return "stop"
         except RemoteError as exc:
             if not exc.retryable:
-                self._fail(op, str(exc))
+                self.queue.fail(op, str(exc))
                 report.failed.append(f"{op.describe()}: {exc}")
                 return "failed"
-            self._retry_later(op, exc)
+            self.queue.retry_later(op, exc, self.rng)
             report.waiting += 1
             self.progress(f"{op.describe()}: {exc} (will retry)")
             if isinstance(exc, NetworkError) or exc.retry_after is not None:
@@ -315,51 +180,14 @@ class SyncWorker:
                 return "stop"
             return "retry"
         except (DecodeError, WatermarkError, UserFacingError, OSError) as exc:
-            self._fail(op, str(exc))
+            self.queue.fail(op, str(exc))
             report.failed.append(f"{op.describe()}: {exc}")
             return "failed"
         report.done += 1
         self.progress(f"{op.describe()}: done")
         return "done"
 
-    def _next_of(self, op: _Op) -> _Op | None:
-        """The next pending op of the same object, if it is due."""
-        now = str(utcnow().replace(tzinfo=None))
-        with self.catalog.engine.connect() as conn:
-            r = conn.execute(
-                text(
-                    "SELECT id, collection_id, entity, entity_id, op, idempotency_key, attempts, "
-                    "payload_json, state, next_attempt_at FROM syncop WHERE entity = :e AND "
-                    "entity_id = :i AND state IN ('pending', 'failed') ORDER BY id LIMIT 1"
-                ),
-                {"e": op.entity, "i": op.entity_id},
-            ).first()
-        if r is None or r.state != "pending":
-            return None
-        if r.next_attempt_at is not None and str(r.next_attempt_at) > now:
-            return None
-        return _Op(
-            r.id,
-            r.collection_id,
-            r.entity,
-            r.entity_id,
-            r.op,
-            r.idempotency_key,
-            r.attempts,
-            json.loads(r.payload_json or "{}"),
-        )
-
-    def _note(self, op: _Op, why: str) -> None:
-        """Say why an op waits (shown in the queue), without counting an attempt."""
-        with self.catalog.write_conn() as conn:
-            conn.execute(
-                text(
-                    "UPDATE syncop SET last_error = :why WHERE id = :id AND last_error IS NOT :why"
-                ),
-                {"why": why, "id": op.id},
-            )
-
-    def _run(self, op: _Op) -> None:
+    def _run(self, op: Op) -> None:
         handler = getattr(self, f"_{op.entity}_{op.op}", None)
         if handler is None:
             raise UserFacingError(f"unknown operation {op.describe()}")
@@ -380,17 +208,17 @@ class SyncWorker:
             "status": c.status,
         }
 
-    def _sent_body(self, op: _Op, body: dict[str, Any]) -> dict[str, Any]:
+    def _sent_body(self, op: Op, body: dict[str, Any]) -> dict[str, Any]:
         """The body a create is sent with, recorded before the first try: a retry under the
         same idempotency key must send the very same request (edits made meanwhile follow
         as an update)."""
         sent = op.payload.get("sent")
         if isinstance(sent, dict):
             return sent
-        self._save_payload(op, {**op.payload, "sent": body})
+        self.queue.save_payload(op, {**op.payload, "sent": body})
         return body
 
-    def _take_back(self, path: str, op: _Op) -> None:
+    def _take_back(self, path: str, op: Op) -> None:
         """The object was deleted locally, but its create may have reached the server (a lost
         answer, a crash): replay the create (same key: the server answers what it did) and
         delete what it made."""
@@ -398,36 +226,21 @@ class SyncWorker:
         if isinstance(sent, dict):
             created = self.api.post(path, sent, op.key)
             self._delete_remote(op, created)
-        self._finish(op)
+        self.queue.finish(op)
 
-    def _delete_remote(self, op: _Op, created: Any) -> None:
+    def _delete_remote(self, op: Op, created: Any) -> None:
         kind = {"collection": "collections", "gallery": "galleries"}[op.entity]
         with contextlib.suppress(NotFound):
             self.api.delete(f"/{kind}/{int(created['id'])}")
 
-    def _queue_update_if_changed(self, op: _Op, sent: dict[str, Any], now: dict[str, Any]) -> None:
-        changed = {k for k in sent if k != "status" and sent.get(k) != now.get(k)}
-        if changed:
-            with self.catalog.write_conn() as conn:
-                conn.execute(
-                    text(
-                        "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, "
-                        "idempotency_key, state, attempts, created_at) VALUES (:c, :e, :i, "
-                        "'update', '{}', :k, 'pending', 0, :now)"
-                    ),
-                    {
-                        "c": op.collection_id,
-                        "e": op.entity,
-                        "i": op.entity_id,
-                        "k": new_key(),
-                        "now": utcnow().replace(tzinfo=None),
-                    },
-                )
+    def _queue_update_if_changed(self, op: Op, sent: dict[str, Any], now: dict[str, Any]) -> None:
+        if any(k != "status" and sent.get(k) != now.get(k) for k in sent):
+            self.queue.enqueue_update(op)
 
-    def _collection_create(self, op: _Op) -> None:
+    def _collection_create(self, op: Op) -> None:
         c = self._collection(op.entity_id)
         if c is not None and c.remote_id is not None:
-            self._finish(op)
+            self.queue.finish(op)
             return
         if c is None or not c.sync_linked:
             self._take_back("/collections", op)
@@ -439,32 +252,32 @@ class SyncWorker:
         now = self._collection(op.entity_id)
         if now is None or not now.sync_linked:  # deleted or unlinked while we were sending
             self._delete_remote(op, created)
-            self._finish(op)
+            self.queue.finish(op)
             return
-        self._finish(
+        self.queue.finish(
             op,
             "UPDATE collection SET remote_id = :r WHERE id = :c",
             {"r": int(created["id"]), "c": op.entity_id},
         )
         self._queue_update_if_changed(op, sent, self._collection_body(now))
 
-    def _remote_collection(self, op: _Op) -> tuple[Any, int] | None:
+    def _remote_collection(self, op: Op) -> tuple[Any, int] | None:
         c = self._collection(op.entity_id)
         if c is None or not c.sync_linked:
-            self._finish(op)  # deleted or no longer published: nothing to send
+            self.queue.finish(op)  # deleted or no longer published: nothing to send
             return None
         if c.remote_id is None:
             raise _NotReadyError("waiting for the collection to be created on the service")
         return c, int(c.remote_id)
 
-    def _collection_update(self, op: _Op) -> None:
+    def _collection_update(self, op: Op) -> None:
         found = self._remote_collection(op)
         if found:
             c, rid = found
             self.api.put(f"/collections/{rid}", self._collection_body(c))
-            self._finish(op)
+            self.queue.finish(op)
 
-    def _collection_settings(self, op: _Op) -> None:
+    def _collection_settings(self, op: Op) -> None:
         found = self._remote_collection(op)
         if not found:
             return
@@ -494,7 +307,7 @@ class SyncWorker:
         )
         self.api.put(f"/collections/{rid}/watermark", self._watermark_body(c.watermark_id))
         self.api.put(f"/collections/{rid}/store", {"enabled": bool(c.store_enabled)})
-        self._finish(op)
+        self.queue.finish(op)
 
     def _watermark_body(self, watermark_id: int | None) -> dict[str, Any] | None:
         if watermark_id is None:
@@ -521,15 +334,15 @@ class SyncWorker:
             "margin": spec.margin,
         }
 
-    def _delete_recorded(self, op: _Op, kind: str) -> None:
+    def _delete_recorded(self, op: Op, kind: str) -> None:
         """Delete the remote object the trigger recorded (`payload.remote_id`)."""
         rid = op.payload.get("remote_id")
         if rid is not None:
             with contextlib.suppress(NotFound):  # gone already: what we wanted
                 self.api.delete(f"/{kind}/{int(rid)}")
-        self._finish(op)
+        self.queue.finish(op)
 
-    def _collection_delete(self, op: _Op) -> None:
+    def _collection_delete(self, op: Op) -> None:
         self._delete_recorded(op, "collections")
 
     # -- galleries ---------------------------------------------------------------------------
@@ -548,49 +361,49 @@ class SyncWorker:
     def _gallery_body(g: Any) -> dict[str, Any]:
         return {"name": g.name, "position": g.position, "private": bool(g.private)}
 
-    def _gallery_create(self, op: _Op) -> None:
+    def _gallery_create(self, op: Op) -> None:
         g = self._gallery(op.entity_id)
         if g is not None and g.remote_id is not None:
-            self._finish(op)
+            self.queue.finish(op)
             return
         if g is None or g.deleted_at is not None or not g.sync_linked:
             parent = op.payload.get("parent")
             if parent is not None:
                 self._take_back(f"/collections/{int(parent)}/galleries", op)
             else:
-                self._finish(op)
+                self.queue.finish(op)
             return
         if g.collection_remote_id is None:
             raise _NotReadyError("waiting for the collection to be created on the service")
         parent = int(g.collection_remote_id)
         if op.payload.get("parent") is None:
-            self._save_payload(op, {**op.payload, "parent": parent})
+            self.queue.save_payload(op, {**op.payload, "parent": parent})
             op = dataclasses.replace(op, payload={**op.payload, "parent": parent})
         sent = self._sent_body(op, self._gallery_body(g))
         created = self.api.post(f"/collections/{parent}/galleries", sent, op.key)
         now = self._gallery(op.entity_id)
         if now is None or now.deleted_at is not None or not now.sync_linked:
             self._delete_remote(op, created)
-            self._finish(op)
+            self.queue.finish(op)
             return
-        self._finish(
+        self.queue.finish(
             op,
             "UPDATE gallery SET remote_id = :r WHERE id = :g",
             {"r": int(created["id"]), "g": op.entity_id},
         )
         self._queue_update_if_changed(op, sent, self._gallery_body(now))
 
-    def _gallery_update(self, op: _Op) -> None:
+    def _gallery_update(self, op: Op) -> None:
         g = self._gallery(op.entity_id)
         if g is None or g.deleted_at is not None or not g.sync_linked:
-            self._finish(op)
+            self.queue.finish(op)
             return
         if g.remote_id is None:
             raise _NotReadyError("waiting for the gallery to be created on the service")
         self.api.put(f"/galleries/{int(g.remote_id)}", self._gallery_body(g))
-        self._finish(op)
+        self.queue.finish(op)
 
-    def _gallery_delete(self, op: _Op) -> None:
+    def _gallery_delete(self, op: Op) -> None:
         self._delete_recorded(op, "galleries")
 
     # -- media -------------------------------------------------------------------------------
@@ -623,18 +436,18 @@ class SyncWorker:
             with contextlib.suppress(NotFound):
                 self.api.delete(f"/media/{remote_id}")
 
-    def _media_delete(self, op: _Op) -> None:
+    def _media_delete(self, op: Op) -> None:
         rid = op.payload.get("remote_id")
         if rid is not None:
             self._delete_media(int(rid), op.entity_id)
-        self._finish(
+        self.queue.finish(
             op,
             "UPDATE media SET remote_id = NULL, upload_state = NULL "
             "WHERE id = :m AND remote_id = :r",
             {"m": op.entity_id, "r": rid},
         )
 
-    def _abandon_upload(self, op: _Op) -> None:
+    def _abandon_upload(self, op: Op) -> None:
         """The photo is gone (or unpublished): an upload of it that may have finished on the
         server (a lost answer, a crash) is taken back."""
         upload_id = op.payload.get("upload_id")
@@ -644,9 +457,9 @@ class SyncWorker:
                 if status.get("status") == "created" and status.get("media"):
                     self._delete_media(int(status["media"]["id"]), op.entity_id)
         forget_upload(self.cache, op.key)
-        self._finish(op)
+        self.queue.finish(op)
 
-    def _media_upload(self, op: _Op) -> None:
+    def _media_upload(self, op: Op) -> None:
         m = self._media(op.entity_id)
         if m is None or m.state != "ok" or m.deleted_at is not None or not m.sync_linked:
             self._abandon_upload(op)  # gone or broken since: nothing to send
@@ -658,7 +471,7 @@ class SyncWorker:
             # A changed or moved photo: the old copy goes first (recorded, so a crash after the
             # delete does not delete the new one later).
             payload["replaces"] = int(m.remote_id)
-            self._save_payload(op, payload)
+            self.queue.save_payload(op, payload)
         if payload.get("replaces") is not None:
             self._delete_media(int(payload["replaces"]), op.entity_id)
             with self.catalog.write_conn() as conn:
@@ -667,7 +480,7 @@ class SyncWorker:
                     {"m": op.entity_id, "r": payload["replaces"]},
                 )
             payload["replaces"] = None
-            self._save_payload(op, payload)
+            self.queue.save_payload(op, payload)
         upload = prepare_upload(self.catalog, op.entity_id, self.cache, op.key)
         if upload is None:
             self._abandon_upload(op)
@@ -684,23 +497,7 @@ class SyncWorker:
                         self._delete_media(int(status["media"]["id"]), op.entity_id)
             forget_upload(self.cache, old.key)
             payload = {"sha256": upload.sha256}
-            op = _Op(
-                op.id,
-                op.collection_id,
-                op.entity,
-                op.entity_id,
-                op.op,
-                new_key(),
-                op.attempts,
-                payload,
-            )
-            with self.catalog.write_conn() as conn:
-                conn.execute(
-                    text(
-                        "UPDATE syncop SET idempotency_key = :k, payload_json = :p WHERE id = :id"
-                    ),
-                    {"k": op.key, "p": json.dumps(payload), "id": op.id},
-                )
+            op = self.queue.rotate_key(op, payload)
             upload = prepare_upload(self.catalog, op.entity_id, self.cache, op.key)
             if upload is None:
                 self._abandon_upload(op)
@@ -710,16 +507,16 @@ class SyncWorker:
         now = self._media(op.entity_id)
         if now is None or now.state != "ok" or not now.sync_linked:
             self._delete_media(int(media["id"]), op.entity_id)  # removed while it went up
-            self._finish(op)
+            self.queue.finish(op)
             return
-        self._finish(
+        self.queue.finish(
             op,
             "UPDATE media SET remote_id = :r, upload_state = 'done' WHERE id = :m",
             {"r": int(media["id"]), "m": op.entity_id},
         )
 
     def _send(
-        self, op: _Op, payload: dict[str, Any], upload: UploadFile, gallery_rid: int
+        self, op: Op, payload: dict[str, Any], upload: UploadFile, gallery_rid: int
     ) -> dict[str, Any]:
         """Start (or find again) the upload and send what the server does not have yet."""
         upload_id = payload.get("upload_id")
@@ -734,7 +531,7 @@ class SyncWorker:
             if status.get("status") == "duplicate":
                 return dict(status["media"])
             payload = {**payload, "upload_id": status["upload_id"], "sha256": upload.sha256}
-            self._save_payload(op, payload)
+            self.queue.save_payload(op, payload)
         if status.get("status") == "created":
             return dict(status["media"])
         offset = int(status.get("offset", 0))
