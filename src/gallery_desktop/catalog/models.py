@@ -102,14 +102,12 @@ class SyncState(StrEnum):
 
 
 class Template(SQLModel, table=True):
-    """Cover page and display settings a collection is shown with."""
+    """A reusable style for the client's pages: cover layout, title font, colours, and how
+    the photos are laid out. The cover photo and its focal point are the collection's."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     cover_layout: str = "centre"
-    cover_media_id: int | None = None
-    focal_x: float = 0.5
-    focal_y: float = 0.5
     title_font: str = "serif"
     colours_json: str = "{}"
     grid_style: str = "vertical"
@@ -150,6 +148,9 @@ class Collection(SQLModel, table=True):
     description: str = ""
     event_date: str | None = None
     cover_media_id: int | None = None
+    # Where the cover is cropped around (shares of the photo's width and height).
+    cover_focal_x: float = Field(default=0.5, sa_column_kwargs={"server_default": "0.5"})
+    cover_focal_y: float = Field(default=0.5, sa_column_kwargs={"server_default": "0.5"})
     tags_json: str = "[]"
     shoot_type: str | None = None
     status: str = CollectionStatus.DRAFT.value
@@ -163,6 +164,8 @@ class Collection(SQLModel, table=True):
     download_pin: str | None = None
     download_limit: int | None = None
     download_watermarked: bool = False
+    download_single: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+    download_bulk: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     visitor_email_capture: bool = False
     client_exclusive: bool = False
     template_id: int | None = _fk("template.id", ondelete="SET NULL", nullable=True)
@@ -337,6 +340,22 @@ class StoreSettings(SQLModel, table=True):
     minimum_order_cents: int = 0
     price_sheet_json: str = "[]"
     updated_at: datetime | None = _ts(nullable=True)
+
+
+class StoreOrder(SQLModel, table=True):
+    """An order a client placed in the collection's store (pulled back; read-only here)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    collection_id: int = _fk("collection.id")
+    remote_id: int | None = Field(default=None, unique=True)
+    client_email: str | None = None
+    client_name: str | None = None
+    placed_at: datetime = _created()
+    currency: str = "EUR"
+    total_cents: int = 0
+    # [{media_id (local, or null), product, size, quantity, price_cents}]
+    items_json: str = "[]"
+    status: str = "paid"
 
 
 class CollectionDefaults(SQLModel, table=True):

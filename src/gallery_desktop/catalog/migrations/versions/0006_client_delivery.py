@@ -1,0 +1,147 @@
+"""client delivery: single/bulk downloads, the cover's focal point, store orders, and the
+outbox triggers for clients, the store, templates, gallery overrides and sharing links
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-29 09:20:00
+
+A template becomes a reusable style (layout, title font, colours, display settings); the cover
+photo and its focal point belong to the collection. Store orders are pulled from the service
+(read-only here). Every new delivery setting queues the collection's `settings` op, as the
+columns of 0005 do, so the sync pushes them; a sharing link queues its own create/update.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import sqlalchemy as sa
+from alembic import op
+
+sync0005 = importlib.import_module("gallery_desktop.catalog.migrations.versions.0005_sync_outbox")
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+_enqueue = sync0005._enqueue
+_linked = sync0005._linked
+_EMPTY = "'{}'"
+
+SETTINGS = (
+    *sync0005._SETTINGS,
+    "download_single",
+    "download_bulk",
+    "template_id",
+    "cover_media_id",
+    "cover_focal_x",
+    "cover_focal_y",
+)
+_CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in SETTINGS)
+
+
+def _settings_of(collection_id: str) -> str:
+    return str(_enqueue(collection_id, "collection", collection_id, "settings", _EMPTY))
+
+
+_MEDIA_COLLECTION = "(SELECT collection_id FROM media WHERE id = NEW.media_id)"
+
+SETTINGS_TRIGGER = (
+    f"CREATE TRIGGER sync_collection_settings AFTER UPDATE OF {', '.join(SETTINGS)} "
+    f"ON collection WHEN NEW.sync_linked AND ({_CHANGED}) "
+    f"BEGIN {_settings_of('NEW.id')} END"
+)
+
+DELIVERY_TRIGGERS = (
+    # the per-client list is part of the collection's settings
+    f"CREATE TRIGGER sync_client_insert AFTER INSERT ON client WHEN {_linked('NEW.collection_id')} "
+    f"BEGIN {_settings_of('NEW.collection_id')} END",
+    "CREATE TRIGGER sync_client_update AFTER UPDATE OF email, name, access_level ON client "
+    f"WHEN {_linked('NEW.collection_id')} AND (OLD.email IS NOT NEW.email OR OLD.name IS NOT "
+    "NEW.name OR OLD.access_level IS NOT NEW.access_level) "
+    f"BEGIN {_settings_of('NEW.collection_id')} END",
+    f"CREATE TRIGGER sync_client_delete AFTER DELETE ON client WHEN {_linked('OLD.collection_id')} "
+    f"BEGIN {_settings_of('OLD.collection_id')} END",
+    # the store: price sheet, currency, minimum order
+    "CREATE TRIGGER sync_store_insert AFTER INSERT ON storesettings "
+    f"WHEN {_linked('NEW.collection_id')} BEGIN {_settings_of('NEW.collection_id')} END",
+    "CREATE TRIGGER sync_store_update AFTER UPDATE ON storesettings "
+    f"WHEN {_linked('NEW.collection_id')} AND (OLD.enabled IS NOT NEW.enabled OR "
+    "OLD.currency IS NOT NEW.currency OR OLD.minimum_order_cents IS NOT "
+    "NEW.minimum_order_cents OR OLD.price_sheet_json IS NOT NEW.price_sheet_json) "
+    f"BEGIN {_settings_of('NEW.collection_id')} END",
+    # a template shared by published collections: each of them sends its design again
+    "CREATE TRIGGER sync_template_update AFTER UPDATE ON template BEGIN "
+    "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
+    f"state, attempts, created_at) SELECT id, 'collection', id, 'settings', '{{}}', "
+    f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM collection "
+    "WHERE template_id = NEW.id AND sync_linked; END",
+    # a gallery's own download choice travels with the gallery
+    "CREATE TRIGGER sync_gallery_download AFTER UPDATE OF download_override_json ON gallery "
+    f"WHEN {_linked('NEW.collection_id')} AND "
+    "OLD.download_override_json IS NOT NEW.download_override_json "
+    f"BEGIN {_enqueue('NEW.collection_id', 'gallery', 'NEW.id', 'update', _EMPTY)} END",
+    # sharing links: made, and changed (expiry, revoked)
+    "CREATE TRIGGER sync_link_insert AFTER INSERT ON sharinglink "
+    f"WHEN {_linked(_MEDIA_COLLECTION)} "
+    f"BEGIN {_enqueue(_MEDIA_COLLECTION, 'sharing_link', 'NEW.id', 'create', _EMPTY)} END",
+    "CREATE TRIGGER sync_link_update AFTER UPDATE OF expires_at, revoked_at ON sharinglink "
+    f"WHEN {_linked(_MEDIA_COLLECTION)} AND (OLD.expires_at IS NOT NEW.expires_at OR "
+    "OLD.revoked_at IS NOT NEW.revoked_at) "
+    f"BEGIN {_enqueue(_MEDIA_COLLECTION, 'sharing_link', 'NEW.id', 'update', _EMPTY)} END",
+)
+TRIGGER_NAMES = tuple(t.split()[2] for t in DELIVERY_TRIGGERS)
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN (no batch copy): the collection keeps its triggers.
+    for name, default in (("download_single", sa.true()), ("download_bulk", sa.true())):
+        op.add_column(
+            "collection", sa.Column(name, sa.Boolean(), nullable=False, server_default=default)
+        )
+    for name in ("cover_focal_x", "cover_focal_y"):
+        op.add_column(
+            "collection", sa.Column(name, sa.Float(), nullable=False, server_default="0.5")
+        )
+    with op.batch_alter_table("template", schema=None) as batch_op:
+        batch_op.drop_column("cover_media_id")
+        batch_op.drop_column("focal_x")
+        batch_op.drop_column("focal_y")
+    op.create_table(
+        "storeorder",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("collection_id", sa.Integer(), nullable=False),
+        sa.Column("remote_id", sa.Integer(), nullable=True),
+        sa.Column("client_email", sa.String(), nullable=True),
+        sa.Column("client_name", sa.String(), nullable=True),
+        sa.Column("placed_at", sa.DateTime(), nullable=False),
+        sa.Column("currency", sa.String(), nullable=False),
+        sa.Column("total_cents", sa.Integer(), nullable=False),
+        sa.Column("items_json", sa.String(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
+        sa.ForeignKeyConstraint(["collection_id"], ["collection.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("remote_id"),
+    )
+    op.create_index("ix_storeorder_collection_id", "storeorder", ["collection_id"], unique=False)
+    op.execute("DROP TRIGGER IF EXISTS sync_collection_settings")
+    op.execute(SETTINGS_TRIGGER)
+    for trigger in DELIVERY_TRIGGERS:
+        op.execute(trigger)
+
+
+def downgrade() -> None:
+    for name in TRIGGER_NAMES:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.execute("DROP TRIGGER IF EXISTS sync_collection_settings")
+    op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_collection_settings" in t))
+    op.drop_index("ix_storeorder_collection_id", table_name="storeorder")
+    op.drop_table("storeorder")
+    with op.batch_alter_table("template", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("focal_y", sa.Float(), nullable=False, server_default="0.5"))
+        batch_op.add_column(sa.Column("focal_x", sa.Float(), nullable=False, server_default="0.5"))
+        batch_op.add_column(sa.Column("cover_media_id", sa.Integer(), nullable=True))
+    # Plain DROP COLUMN (SQLite 3.35+), again so the collection keeps its triggers.
+    for name in ("cover_focal_y", "cover_focal_x", "download_bulk", "download_single"):
+        op.drop_column("collection", name)
