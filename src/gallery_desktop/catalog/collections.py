@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from gallery_desktop.catalog.collection_defaults import apply_defaults, check_shoot_type
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, Gallery, WatchedFolder, utcnow
 from gallery_desktop.errors import BadInputError
@@ -100,12 +101,19 @@ def _refuse_overlap(session: Session, folder: bytes) -> None:
             )
 
 
-def collection_for_folder(catalog: Catalog, folder: bytes) -> Collection:
+def collection_for_folder(
+    catalog: Catalog, folder: bytes, *, shoot_type: str | None = None
+) -> Collection:
     """The collection made from this folder, creating it (named after the folder) if new.
 
-    Raises BadInputError if the folder is inside or around another collection's folder.
+    A new collection starts from the defaults of `shoot_type` (None: the catalogue's default
+    shoot type, if one is chosen); an existing one keeps its settings.
+    Raises BadInputError if the folder is inside or around another collection's folder, or
+    the shoot type is unknown.
     """
     with catalog.write() as session:
+        if shoot_type is not None:
+            shoot_type = check_shoot_type(session.connection(), shoot_type)  # a typo: refused
         found = session.exec(select(Collection).where(col(Collection.folder) == folder)).first()
         if found is not None:
             if found.deleted_at is not None:
@@ -123,6 +131,9 @@ def collection_for_folder(catalog: Catalog, folder: bytes) -> Collection:
         session.add(collection)
         session.flush()
         session.add(WatchedFolder(collection_id=collection.id, path=folder))  # watched by default
+        assert collection.id is not None
+        if apply_defaults(session.connection(), collection.id, shoot_type) is not None:
+            session.refresh(collection)
         return collection
 
 

@@ -437,14 +437,16 @@ def import_folder(
     cancel: CancelToken | None = None,
     workers: int | None = None,
     settle_seconds: float = 0.0,
+    shoot_type: str | None = None,
 ) -> ImportSummary:
     """Import (or re-scan) one shoot folder as a collection. Raises BadInputError.
 
     With `settle_seconds`, files touched more recently than that are left for a later scan
-    (the watcher's way of never reading a half-copied file).
+    (the watcher's way of never reading a half-copied file). A new collection starts from the
+    defaults of `shoot_type` (None: the catalogue's default shoot type, if any).
     """
     root = shoot_folder(folder)
-    collection = collection_for_folder(catalog, root)
+    collection = collection_for_folder(catalog, root, shoot_type=shoot_type)
     return _Importer(
         catalog,
         cache,
