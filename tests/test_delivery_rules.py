@@ -166,6 +166,8 @@ def test_settings_set_changes_what_clients_get(cli: InProcessCli, tmp_path: Path
         "sizes": ["web2048", "web640"],
         "pin_required": True,
         "watermarked": True,
+        "single": True,
+        "bulk": True,
         "reason": "downloads are on",
     }
     text_out = cli("settings", "Wedding").out

@@ -15,6 +15,13 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.errors import BadInputError
 
 SIZES: Final = ("original", "high", "web2048", "web1024", "web640")
+SIZE_LABELS: Final = {
+    "original": "Original",
+    "high": "High (3600 px)",
+    "web2048": "Web 2048 px",
+    "web1024": "Web 1024 px",
+    "web640": "Web 640 px",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,11 @@ class DeliverySettings:
     client_exclusive: bool
     galleries: tuple[GalleryRules, ...]
     clients: dict[str, str] = field(default_factory=dict)  # email → access level
+    single: bool = True  # one photo at a time
+    bulk: bool = True  # a whole gallery or collection as a zip
+    limit: int | None = None  # downloads per client
+    reminder_days: int | None = None  # expiry reminder, days before
+    visitor_email_capture: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class DownloadVerdict:
     pin_required: bool
     watermarked: bool
     reason: str
+    single: bool = True
+    bulk: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +81,8 @@ class DownloadVerdict:
             "sizes": list(self.sizes),
             "pin_required": self.pin_required,
             "watermarked": self.watermarked,
+            "single": self.single,
+            "bulk": self.bulk,
             "reason": self.reason,
         }
 
@@ -122,12 +138,16 @@ def before_download_settings(
         downloadable, reason = False, "clients cannot see the collection now"
     if downloadable and not sizes:
         downloadable, reason = False, "no download size is allowed"
+    if downloadable and not (s.single or s.bulk):
+        downloadable, reason = False, "neither single photos nor zips may be downloaded"
     return DownloadVerdict(
         downloadable,
         sizes if downloadable else (),
         bool(downloadable and s.pin),
         watermarked,
         reason,
+        single=downloadable and s.single,
+        bulk=downloadable and s.bulk,
     )
 
 
@@ -148,7 +168,7 @@ def read_settings(catalog: Catalog, collection_id: int) -> DeliverySettings:
             {"c": collection_id},
         ).all()
         clients = conn.execute(
-            text("SELECT email, access_level FROM client WHERE collection_id = :c"),
+            text("SELECT email, access_level FROM client WHERE collection_id = :c ORDER BY email"),
             {"c": collection_id},
         ).all()
     return DeliverySettings(
@@ -172,4 +192,9 @@ def read_settings(catalog: Catalog, collection_id: int) -> DeliverySettings:
             for g in galleries
         ),
         clients={str(r.email).lower(): str(r.access_level) for r in clients},
+        single=bool(c.download_single),
+        bulk=bool(c.download_bulk),
+        limit=c.download_limit,
+        reminder_days=c.expiry_reminder_days,
+        visitor_email_capture=bool(c.visitor_email_capture),
     )
