@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from gallery_desktop import __version__, cli_export, cli_remote, cli_settings, cli_watermark
 from gallery_desktop.catalog.check import check_catalog
+from gallery_desktop.catalog.collection_defaults import check_shoot_type, shoot_type_of
 from gallery_desktop.catalog.collections import display_name, find_collection, list_collections
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import list_media
@@ -53,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("paths", nargs="+", metavar="PATH", help="shoot folder(s)")
     imp.add_argument("--json", action="store_true", help="print the summaries as JSON")
     imp.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+    imp.add_argument(
+        "--shoot-type",
+        metavar="TYPE",
+        help="new collections start from this shoot type's defaults (see `defaults`)",
+    )
 
     rescan = sub.add_parser("rescan", help="re-scan one collection's folder, or all of them")
     rescan.add_argument("collection", nargs="?", metavar="COLLECTION", help="id or name")
@@ -205,6 +211,7 @@ def _import(
     args: argparse.Namespace, catalog: Catalog, cache: ThumbnailCache, out: TextIO, err: TextIO
 ) -> int:
     roots = [shoot_folder(p) for p in args.paths]  # refuse bad arguments before any work
+    shoot_type = check_shoot_type(catalog, args.shoot_type) if args.shoot_type else None
     summaries = []
     cancel = CancelToken()
     bar = ProgressBar(err)
@@ -213,9 +220,21 @@ def _import(
             if cancel.cancelled:
                 break
             s = import_folder(
-                catalog, cache, root, progress=bar, cancel=cancel, workers=args.workers
+                catalog,
+                cache,
+                root,
+                progress=bar,
+                cancel=cancel,
+                workers=args.workers,
+                shoot_type=shoot_type,
             )
             summaries.append(s)
+            if shoot_type and shoot_type_of(catalog, s.collection_id) != shoot_type:
+                err.write(
+                    f"note: {s.collection!r} was already in the catalogue: its settings are "
+                    f"kept (to give it the {shoot_type} defaults: gallery-desktop defaults "
+                    f"{shoot_type!r} apply {s.collection_id})\n"
+                )
             if not args.json:
                 _print_summary(s, out)
     if args.json:

@@ -280,6 +280,13 @@ def get_defaults(catalog: Catalog, shoot_type: str) -> ShootDefaults:
         return _get(conn, shoot_type)
 
 
+def shoot_type_of(catalog: Catalog, collection_id: int) -> str | None:
+    with catalog.engine.connect() as conn:
+        return conn.execute(
+            text("SELECT shoot_type FROM collection WHERE id = :c"), {"c": collection_id}
+        ).scalar()
+
+
 def default_shoot_type(catalog: Catalog) -> str | None:
     """The shoot type a new collection gets when none is given (None: no type, no defaults)."""
     with catalog.engine.connect() as conn:
