@@ -68,6 +68,7 @@ class World:
     collection_id: int
     gallery_id: int
     upload_id: str
+    media_id: int = 0  # a photo of `collection_id`, for bodies that name one
     calls: Counter[str] = field(default_factory=Counter)
     names: Iterator[int] = field(default_factory=itertools.count)
 
@@ -118,6 +119,12 @@ class World:
         content = f"media {next(self.names)}".encode()
         return int(self.upload(self.fresh_gallery(), content)["media"]["id"])
 
+    def fresh_link(self) -> int:
+        path = f"/collections/{self.collection_id}/photo_sharing_links"
+        response = self.client.post(path, json={"media_id": self.media_id})
+        response.raise_for_status()
+        return int(response.json()["data"]["id"])
+
     def prepare(self, case: schemathesis.Case[Any]) -> tuple[dict[str, str], dict[str, str]]:
         """Point the generated case at real objects; answers (headers, cookies) to send."""
         label = f"{case.method.upper()} {case.path}"
@@ -131,6 +138,12 @@ class World:
             params["gallery_id"] = self.fresh_gallery() if destructive else self.gallery_id
         if "media_id" in params and real:
             params["media_id"] = self.fresh_media()
+        if "link_id" in params and real:
+            params["link_id"] = self.fresh_link()
+        if real and isinstance(case.body, dict):  # media named in a body: one of the collection's
+            for name in ("media_id", "cover_media_id"):
+                if case.body.get(name) is not None:
+                    case.body[name] = self.media_id
         if "account_id" in params and real:
             params["account_id"] = self.account_id
         if "upload_id" in params and real:
@@ -165,8 +178,11 @@ def world(shared_emulator: EmulatorHandle) -> World:
     made.gallery_id = made.fresh_gallery(made.collection_id)
     finished = made.upload(made.gallery_id, b"\xff\xd8 a tiny stand-in for a JPEG \xff\xd9")
     made.upload_id = finished["upload_id"]
+    made.media_id = int(finished["media"]["id"])
     made.upload(made.gallery_id, b"a second photo")
-    shared_emulator.seed(made.collection_id, clients=3, favorites=3, downloads=4, starred=1)
+    shared_emulator.seed(
+        made.collection_id, clients=3, favorites=3, downloads=4, starred=1, store_orders=3
+    )
     return made
 
 
@@ -220,7 +236,7 @@ def test_the_contract_is_valid_openapi_3_1() -> None:
     schema.validate()
     results = list(schema.get_all_operations())
     assert [r.err() for r in results if isinstance(r, Err)] == []
-    assert len(results) == 34
+    assert len(results) == 39
     for name, component in raw["components"]["schemas"].items():
         assert jsonschema_rs.meta.is_valid(component), name  # each a valid JSON Schema
 

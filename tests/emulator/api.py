@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from starlette.responses import Response
 
-from emulator import shapes
+from emulator import delivery, shapes
 from emulator.state import DEFAULT_CLIENT_ACCESS, DEFAULT_DOWNLOAD_SETTINGS, DEFAULT_STORE
 from emulator.validate import (
     COLOUR_RE,
@@ -63,6 +63,7 @@ def register(router: Router) -> None:
     _collection_writes(router)
     _settings_writes(router)
     _gallery_writes(router)
+    delivery.register(router)
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -375,9 +376,11 @@ def _settings_writes(router: Router) -> None:
         body.pattern("currency", CURRENCY_RE, "a three-letter ISO 4217 code such as EUR")
         body.integer("minimum_order_cents", 0, 100_000_000)
         body.text("price_sheet", max_len=100, nullable=True)
+        check_products(body)
         fields = body.done()
         with call.state.transaction():
-            return ok(call.state.merge_setting(row["id"], "store", fields))
+            merged = call.state.merge_setting(row["id"], "store", fields)
+            return ok({**DEFAULT_STORE, **merged})
 
 
 def _watermark(raw: Any) -> dict[str, Any]:
@@ -407,14 +410,53 @@ def _watermark(raw: Any) -> dict[str, Any]:
     return {**WATERMARK_DEFAULTS, **body.done()}
 
 
+def check_products(body: Body) -> None:
+    """`products`: the price sheet, `[{name, sizes: [{label, price_cents}]}]`."""
+    present, value = body._take("products", False)
+    if not present:
+        return
+    if not isinstance(value, list) or len(value) > 100:
+        body.fail("products", "must be a list of at most 100 products")
+        return
+    clean = []
+    for n, raw in enumerate(value):
+        product = Body(raw if isinstance(raw, dict) else {}, allowed=("name", "sizes"))
+        if not isinstance(raw, dict):
+            product.fail("", "must be an object")
+        product.text("name", max_len=80)
+        sizes = raw.get("sizes") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict) or "name" not in raw:
+            product.fail("name", "is required")
+        if not isinstance(sizes, list) or not 1 <= len(sizes) <= 50:
+            product.fail("sizes", "must be a list of 1 to 50 sizes")
+            sizes = []
+        clean_sizes = []
+        for m, size in enumerate(sizes):
+            one = Body(size if isinstance(size, dict) else {}, allowed=("label", "price_cents"))
+            one.text("label", max_len=40)
+            one.integer("price_cents", 0, 100_000_000)
+            if not isinstance(size, dict) or set(size) != {"label", "price_cents"}:
+                one.fail("", "needs a label and a price_cents")
+            for name, problems in one.errors.items():
+                product.errors.setdefault(f"sizes[{m}].{name}".rstrip("."), []).extend(problems)
+            clean_sizes.append(one.clean)
+        for name, problems in product.errors.items():
+            for problem in problems:
+                body.fail(f"products[{n}].{name}".rstrip("."), problem)
+        clean.append({"name": product.clean.get("name"), "sizes": clean_sizes})
+    if not any(k.startswith("products") for k in body.errors):
+        body.clean["products"] = clean
+
+
 def _gallery_writes(router: Router) -> None:
-    allowed = ("name", "position", "private")
+    allowed = ("name", "position", "private", "download_override")
 
     def fields_of(call: Call, required: tuple[str, ...]) -> dict[str, Any]:
         body = Body(call.body, allowed=allowed, required=required)
         body.text("name", max_len=255)
         body.integer("position", 0, 10_000)
         body.boolean("private")
+        delivery.check_override(body)
         return body.done()
 
     @router.route("POST", "/collections/{collection_id}/galleries")

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from emulator.faults import FaultBook
 from emulator.seed import seed_activity
-from emulator.state import State
+from emulator.state import DEFAULT_DESIGN, DEFAULT_STORE, State
 from emulator.validate import ApiError
 
 PREFIX = "/_emulator"
@@ -50,7 +50,14 @@ def snapshot(state: State, book: FaultBook) -> dict[str, Any]:
         for column in ("tags", "languages", "client_access", "download_settings"):
             item[column] = json.loads(item[column])
         item["watermark"] = json.loads(item["watermark"])
-        item["store"] = json.loads(item["store"])
+        item["store"] = {**DEFAULT_STORE, **json.loads(item["store"])}
+        item["design"] = {**DEFAULT_DESIGN, **json.loads(item["design"])}
+    galleries = rows("SELECT * FROM galleries ORDER BY seq")
+    for item in galleries:
+        item["download_override"] = json.loads(item["download_override"])
+    orders = rows("SELECT * FROM store_orders ORDER BY seq")
+    for item in orders:
+        item["items"] = json.loads(item["items"])
     media = rows("SELECT * FROM media ORDER BY seq")
     for item in media:
         path = state.media_path(item["id"])
@@ -63,7 +70,7 @@ def snapshot(state: State, book: FaultBook) -> dict[str, Any]:
         item["stored_bytes"] = part.stat().st_size if part.exists() else None
     return {
         "collections": collections,
-        "galleries": rows("SELECT * FROM galleries ORDER BY seq"),
+        "galleries": galleries,
         "media": media,
         "uploads": uploads,
         "clients": rows("SELECT * FROM clients ORDER BY seq"),
@@ -72,6 +79,7 @@ def snapshot(state: State, book: FaultBook) -> dict[str, Any]:
         "downloads": rows("SELECT * FROM downloads ORDER BY seq"),
         "visitors": rows("SELECT * FROM visitors ORDER BY seq"),
         "sharing_links": rows("SELECT * FROM sharing_links ORDER BY seq"),
+        "store_orders": orders,
         "idempotency_keys": state.scalar("SELECT count(*) FROM idempotency"),
         "sessions": state.scalar("SELECT count(*) FROM sessions"),
         "session_ttl": state.session_ttl,

@@ -75,7 +75,8 @@ class EmulatorHandle:
 
     def seed(self, collection_id: int, **spec: Any) -> dict[str, list[int]]:
         """Client activity for a collection: `clients`, `favorites`, `items`, `downloads`,
-        `visitors`, `sharing_links`, `starred` (counts, or lists for clients/favorites),
+        `visitors`, `sharing_links`, `starred`, `store_orders` (counts, or lists for
+        clients/favorites/store_orders),
         `seed`. Answers the ids created by kind."""
         created: dict[str, list[int]] = self._call(
             "POST", "/seed", {"collection_id": collection_id, **spec}

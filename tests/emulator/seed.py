@@ -1,13 +1,17 @@
 """Client activity for a collection (what the photographer's clients did), so pull has data.
 
 `POST /_emulator/seed` takes counts, or explicit lists for exact assertions:
-`{"collection_id": N, "clients": 2 | [{"email", "name", "access_level"?}], "favorites": 2 |
-[{"client_email", "name"?, "media_ids": [...], "notes"?: {...}}], "items": 3, "downloads": 3,
-"visitors": 2, "sharing_links": 1, "starred": 0, "seed": 7}`. Media come from the collection.
+`{"collection_id": N, "clients": 2 | [{"email", "name", "access_level"?, "access"?}],
+"favorites": 2 | [{"client_email", "name"?, "media_ids": [...], "notes"?: {...}}], "items": 3,
+"downloads": 3, "visitors": 2, "sharing_links": 1, "starred": 0, "store_orders": 0 |
+[{"client_email", "client_name"?, "status"?, "created_at"?, "items": [{"media_id", "product"?,
+"size"?, "quantity"?, "price_cents"?}]}], "seed": 7}`. Media come from the collection; an
+order's currency is the store's, its total the sum of its items.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 import sqlite3
@@ -27,6 +31,7 @@ NAMES: Final = (
     "Grace Kim",
     "Hugo Silva",
 )
+ACCESS: Final = ("view", "favourite", "download")
 SIZES: Final = ("original", "high", "web_2048", "web_1024", "web_640")
 COUNTS: Final = {
     "clients": 2,
@@ -36,7 +41,14 @@ COUNTS: Final = {
     "visitors": 2,
     "sharing_links": 1,
     "starred": 0,
+    "store_orders": 0,
 }
+ORDER_STATUSES: Final = ("pending", "paid", "fulfilled", "cancelled", "refunded")
+PRODUCTS: Final = (
+    ("Fine art print", "8x10", 2500),
+    ("Fine art print", "A4", 3200),
+    ("Canvas", "20x30", 12000),
+)
 KEYS: Final = frozenset({"collection_id", "seed", *COUNTS})
 
 
@@ -64,6 +76,7 @@ class Seeder:
             "visitors": [],
             "sharing_links": [],
             "starred": [],
+            "store_orders": [],
         }
 
     def when(self) -> str:
@@ -79,7 +92,9 @@ class Seeder:
         )
         return new_id
 
-    def client(self, email: str, name: str, access_level: str = "guest") -> int:
+    def client(
+        self, email: str, name: str, access_level: str = "guest", access: str = "view"
+    ) -> int:
         existing = self.state.one(
             "SELECT id FROM clients WHERE collection_id = ? AND lower(email) = lower(?)",
             self.collection_id,
@@ -94,6 +109,7 @@ class Seeder:
                 "email": email,
                 "name": name,
                 "access_level": access_level,
+                "access": access,
                 "last_accessed": self.when(),
             },
         )
@@ -106,11 +122,14 @@ class Seeder:
                 if not isinstance(entry, dict) or not isinstance(entry.get("email"), str):
                     raise ApiError(422, "clients entries need an email", fields={"clients": ["?"]})
                 level = entry.get("access_level", "guest")
-                if level not in ("guest", "exclusive"):
+                access = entry.get("access", "view")
+                if level not in ("guest", "exclusive") or access not in ACCESS:
                     raise ApiError(
-                        422, "access_level: guest or exclusive", fields={"clients": ["?"]}
+                        422,
+                        "access_level: guest or exclusive; access: view, favourite or download",
+                        fields={"clients": ["?"]},
                     )
-                self.client(entry["email"], str(entry.get("name", entry["email"])), level)
+                self.client(entry["email"], str(entry.get("name", entry["email"])), level, access)
         else:
             start = int(
                 self.state.scalar(
@@ -226,6 +245,75 @@ class Seeder:
                 )
             )
 
+    def order(self, entry: dict[str, Any]) -> None:
+        ours = {row["id"] for row in self.media}
+        items = []
+        for raw in entry.get("items") or []:
+            media_id = raw.get("media_id") if isinstance(raw, dict) else None
+            if media_id not in ours:
+                raise ApiError(
+                    422,
+                    f"order item media not in this collection: {media_id}",
+                    fields={"store_orders": ["items need media_id of the collection"]},
+                )
+            product, size, price = self.rng.choice(PRODUCTS)
+            items.append(
+                {
+                    "media_id": media_id,
+                    "product": str(raw.get("product", product)),
+                    "size": str(raw.get("size", size)),
+                    "quantity": int(raw.get("quantity", 1)),
+                    "price_cents": int(raw.get("price_cents", price)),
+                }
+            )
+        status = entry.get("status", "paid")
+        if not items or status not in ORDER_STATUSES:
+            raise ApiError(
+                422,
+                f"an order needs items, and a status of {', '.join(ORDER_STATUSES)}",
+                fields={"store_orders": ["items and status"]},
+            )
+        store = json.loads(
+            self.state.scalar("SELECT store FROM collections WHERE id = ?", self.collection_id)
+        )
+        email = str(entry.get("client_email") or "buyer@clients.example.com")
+        self.created["store_orders"].append(
+            self.insert(
+                "store_orders",
+                {
+                    "collection_id": self.collection_id,
+                    "client_email": email,
+                    "client_name": str(entry.get("client_name", email.split("@")[0])),
+                    "created_at": str(entry.get("created_at") or self.when()),
+                    "currency": store.get("currency", "USD"),
+                    "total_cents": sum(i["quantity"] * i["price_cents"] for i in items),
+                    "status": status,
+                    "items": json.dumps(items),
+                },
+            )
+        )
+
+    def store_orders(self, spec: Any, clients: list[sqlite3.Row]) -> None:
+        if isinstance(spec, list):
+            for entry in spec:
+                if not isinstance(entry, dict):
+                    raise ApiError(422, "orders are objects", fields={"store_orders": ["?"]})
+                self.order(entry)
+            return
+        photos = [row["id"] for row in self.media if row["kind"] == "photo"]
+        for _ in range(_count({"store_orders": spec}, "store_orders")):
+            if not photos:
+                return
+            buyer = self.rng.choice(clients) if clients else None
+            chosen = self.rng.sample(photos, min(len(photos), self.rng.randint(1, 3)))
+            self.order(
+                {
+                    "client_email": buyer["email"] if buyer else None,
+                    "client_name": buyer["name"] if buyer else "Guest buyer",
+                    "items": [{"media_id": m, "quantity": self.rng.randint(1, 3)} for m in chosen],
+                }
+            )
+
     def starred(self, count: int) -> None:
         for media in self.rng.sample(self.media, min(count, len(self.media))):
             self.state.db.execute("UPDATE media SET starred = 1 WHERE id = ?", (media["id"],))
@@ -252,5 +340,6 @@ def seed_activity(state: State, spec: Any) -> dict[str, list[int]]:
         seeder.visitors(_count(spec, "visitors"))
         seeder.sharing_links(_count(spec, "sharing_links"))
         seeder.starred(_count(spec, "starred"))
+        seeder.store_orders(spec.get("store_orders", COUNTS["store_orders"]), clients)
         state.touch_collection(spec["collection_id"])
     return seeder.created

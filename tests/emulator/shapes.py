@@ -78,6 +78,17 @@ def media(root: str, row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
+def gallery_download(state: State, row: sqlite3.Row) -> tuple[dict[str, Any] | None, bool]:
+    """(the gallery's download override, whether its downloads are on after it)."""
+    override = json.loads(row["download_override"])
+    if isinstance(override, dict) and "downloadable" in override:
+        return override, bool(override["downloadable"])
+    settings = state.scalar(
+        "SELECT download_settings FROM collections WHERE id = ?", row["collection_id"]
+    )
+    return override, bool(json.loads(settings)["downloadable"]) if settings else True
+
+
 def gallery(state: State, root: str, row: sqlite3.Row) -> dict[str, Any]:
     counts = state.one(
         "SELECT count(*) FILTER (WHERE kind = 'photo') AS photos, "
@@ -85,6 +96,7 @@ def gallery(state: State, root: str, row: sqlite3.Row) -> dict[str, Any]:
         row["id"],
     )
     assert counts is not None
+    override, downloadable = gallery_download(state, row)
     cover = state.scalar(
         "SELECT id FROM media WHERE gallery_id = ? AND kind = 'photo' ORDER BY seq LIMIT 1",
         row["id"],
@@ -96,7 +108,8 @@ def gallery(state: State, root: str, row: sqlite3.Row) -> dict[str, Any]:
         "description": row["description"],
         "position": row["position"],
         "private": bool(row["private"]),
-        "download": bool(row["download"]),
+        "download": downloadable,
+        "download_override": override,
         "photo_count": counts["photos"],
         "video_count": counts["videos"],
         "cover_photo": None if cover is None else {"media_id": cover, **media_paths(root, cover)},
@@ -153,6 +166,7 @@ def client(state: State, row: sqlite3.Row) -> dict[str, Any]:
         "email": row["email"],
         "name": row["name"],
         "access_level": row["access_level"],
+        "access": row["access"],
         "last_accessed": row["last_accessed"],
         "favorites_count": state.scalar(
             "SELECT count(*) FROM favorite_items i JOIN favorite_lists l ON l.id = i.list_id "

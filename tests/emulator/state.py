@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from emulator.schema import ADDED_COLUMNS, SCHEMA, TABLES
+
 EMAIL: Final = "photographer@example.com"
 PASSWORD: Final = "emulator"
 DEFAULT_SESSION_TTL: Final = 14 * 24 * 3600.0
@@ -33,6 +35,7 @@ ID_RANGES: Final[dict[str, tuple[int, int]]] = {
     "downloads": (100_000_000, 999_999_999),
     "visitors": (10_000_000, 99_999_999),
     "sharing_links": (10_000_000, 99_999_999),
+    "store_orders": (10_000_000, 99_999_999),
     "users": (1_000_000, 9_999_999),
 }
 
@@ -58,105 +61,20 @@ DEFAULT_STORE: Final[dict[str, Any]] = {
     "currency": "USD",
     "minimum_order_cents": 0,
     "price_sheet": None,
+    "products": [],
 }
-
-SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, password TEXT NOT NULL,
-    name TEXT NOT NULL, account_id INTEGER NOT NULL, workspace_id INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    token TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users ON DELETE CASCADE,
-    csrf TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS collections (
-    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, name TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT '', event_date TEXT, status TEXT NOT NULL,
-    tags TEXT NOT NULL DEFAULT '[]', languages TEXT NOT NULL DEFAULT '["en"]',
-    client_access TEXT NOT NULL, download_settings TEXT NOT NULL,
-    watermark TEXT NOT NULL DEFAULT 'null', store TEXT NOT NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS galleries (
-    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
-    collection_id INTEGER NOT NULL REFERENCES collections ON DELETE CASCADE,
-    name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL,
-    private INTEGER NOT NULL DEFAULT 0, download INTEGER NOT NULL DEFAULT 1,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS media (
-    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
-    gallery_id INTEGER NOT NULL REFERENCES galleries ON DELETE CASCADE,
-    kind TEXT NOT NULL, filename TEXT NOT NULL, size INTEGER NOT NULL,
-    checksum TEXT NOT NULL, client_ref TEXT NOT NULL, taken_at TEXT,
-    width INTEGER, height INTEGER, starred INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS media_by_checksum ON media (gallery_id, checksum);
-CREATE TABLE IF NOT EXISTS uploads (
-    id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
-    gallery_id INTEGER NOT NULL REFERENCES galleries ON DELETE CASCADE,
-    filename TEXT NOT NULL, size INTEGER NOT NULL, checksum TEXT NOT NULL, kind TEXT NOT NULL,
-    client_ref TEXT NOT NULL, taken_at TEXT, width INTEGER, height INTEGER,
-    offset INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,
-    media_id INTEGER REFERENCES media ON DELETE SET NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-    user_id INTEGER NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
-    status INTEGER NOT NULL, body BLOB NOT NULL, content_type TEXT NOT NULL,
-    created_at REAL NOT NULL, PRIMARY KEY (user_id, key)
-);
-CREATE TABLE IF NOT EXISTS clients (
-    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
-    collection_id INTEGER NOT NULL REFERENCES collections ON DELETE CASCADE,
-    email TEXT NOT NULL, name TEXT NOT NULL, access_level TEXT NOT NULL, last_accessed TEXT
-);
-CREATE TABLE IF NOT EXISTS favorite_lists (
-    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
-    collection_id INTEGER NOT NULL REFERENCES collections ON DELETE CASCADE,
-    client_id INTEGER NOT NULL REFERENCES clients ON DELETE CASCADE,
-    name TEXT NOT NULL, created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS favorite_items (
-    list_id INTEGER NOT NULL REFERENCES favorite_lists ON DELETE CASCADE,
-    media_id INTEGER NOT NULL REFERENCES media ON DELETE CASCADE,
-    note TEXT, created_at TEXT NOT NULL, PRIMARY KEY (list_id, media_id)
-);
-CREATE TABLE IF NOT EXISTS downloads (
-    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
-    collection_id INTEGER NOT NULL REFERENCES collections ON DELETE CASCADE,
-    media_id INTEGER NOT NULL REFERENCES media ON DELETE CASCADE,
-    client_email TEXT NOT NULL, size TEXT NOT NULL, kind TEXT NOT NULL, downloaded_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS visitors (
-    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
-    collection_id INTEGER NOT NULL REFERENCES collections ON DELETE CASCADE,
-    email TEXT NOT NULL, visited_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sharing_links (
-    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
-    collection_id INTEGER NOT NULL REFERENCES collections ON DELETE CASCADE,
-    media_id INTEGER NOT NULL REFERENCES media ON DELETE CASCADE,
-    url TEXT NOT NULL, expires_at TEXT, revoked INTEGER NOT NULL DEFAULT 0
-);
-"""
-TABLES: Final = (
-    "sharing_links",
-    "visitors",
-    "downloads",
-    "favorite_items",
-    "favorite_lists",
-    "clients",
-    "idempotency",
-    "uploads",
-    "media",
-    "galleries",
-    "collections",
-    "sessions",
-    "users",
-    "meta",
-)
+DEFAULT_DESIGN: Final[dict[str, Any]] = {
+    "cover_layout": "centre",
+    "title_font": "serif",
+    "colours": {},
+    "grid_style": "vertical",
+    "thumbnail_size": "regular",
+    "grid_spacing": "regular",
+    "theme": "light",
+    "cover_media_id": None,
+    "cover_focal_x": 0.5,
+    "cover_focal_y": 0.5,
+}
 
 
 def now_iso(at: float | None = None) -> str:
@@ -181,6 +99,10 @@ class State:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        for table, column, declaration in ADDED_COLUMNS:
+            have = {row["name"] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         self.random = random.SystemRandom()
         with self.transaction():
             self._ensure_account()
@@ -424,7 +346,7 @@ class State:
             )
         self.db.execute(
             "INSERT INTO galleries (id, seq, collection_id, name, position, private, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "download_override, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 new_id,
                 self.next_seq(),
@@ -432,6 +354,7 @@ class State:
                 fields["name"],
                 position,
                 int(bool(fields.get("private", False))),
+                json.dumps(fields.get("download_override")),
                 stamp,
                 stamp,
             ),
@@ -440,9 +363,13 @@ class State:
         return new_id
 
     def update_gallery(self, gallery_id: int, fields: dict[str, Any]) -> None:
-        for column in ("name", "position", "private"):
+        for column in ("name", "position", "private", "download_override"):
             if column in fields:
-                value = int(fields[column]) if column == "private" else fields[column]
+                value = fields[column]
+                if column == "private":
+                    value = int(value)
+                elif column == "download_override":
+                    value = json.dumps(value)
                 self.db.execute(
                     f"UPDATE galleries SET {column} = ?, updated_at = ? WHERE id = ?",
                     (value, now_iso(), gallery_id),
