@@ -31,6 +31,14 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from sqlalchemy.exc import DatabaseError
 
 from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.favourites import (
+    client_count,
+    describe,
+    favourites_in,
+    favourites_of,
+    favourites_version,
+    with_favourites,
+)
 from gallery_desktop.catalog.media import MediaRecord, MediaView, media_ids, media_records
 from gallery_desktop.catalog.models import utcnow
 from gallery_desktop.media.thumbnails import ThumbnailCache
@@ -114,8 +122,20 @@ def diff_ids(old: Sequence[int], new: array[int]) -> _Diff:
     return _Diff(new, False, _runs(removed), _runs(inserted))
 
 
+def favourites_tooltip(rec: MediaRecord) -> list[str]:
+    """Who favourited a photo and their notes, for its tooltip (nothing if nobody did)."""
+    marks = favourites_in(rec)
+    if not marks:
+        return []
+    clients = client_count(marks)
+    head = f"♥ favourited by {clients} client{'s' if clients != 1 else ''}:"
+    return [head, *(f"  {describe(m)}" for m in marks)]
+
+
 class MediaGridModel(QAbstractListModel):
     MediaIdRole = Qt.ItemDataRole.UserRole + 1
+    FavouriteCountRole = Qt.ItemDataRole.UserRole + 2  # clients who favourited it (int)
+    FavouritesRole = Qt.ItemDataRole.UserRole + 3  # tuple[FavouriteMark, ...]
 
     def __init__(self, catalog: Catalog, cache: ThumbnailCache, tasks: BackgroundTasks) -> None:
         super().__init__()
@@ -131,6 +151,7 @@ class MediaGridModel(QAbstractListModel):
         self._diffing = False  # one diff in flight at a time...
         self._dirty = False  # ...and one more after it if the catalogue moved meanwhile
         self._checked_at: datetime = utcnow()
+        self._favourites_seen: tuple[int, ...] | None = None  # see _favourites_moved
         self._missing = _placeholder("no preview")
         self._error = _placeholder("cannot read")
         self.loading_picture = _placeholder("")  # shown until the thumbnail is read
@@ -143,6 +164,7 @@ class MediaGridModel(QAbstractListModel):
         self.view = view
         first = media_ids(self.catalog, view, limit=PAGE) if view is not None else array("q")
         self._checked_at = utcnow()
+        self._favourites_seen = favourites_version(self.catalog) if view is not None else None
         self._reset(first)
         self._complete = len(first) < PAGE
         if not self._complete and view is not None:
@@ -190,9 +212,24 @@ class MediaGridModel(QAbstractListModel):
         # Writers stamp updated_at a moment before they commit: look a little way back.
         since, self._checked_at = self._checked_at - LOOK_BACK, utcnow()
         changed = self._changed_ids(since)
+        if self._favourites_moved():
+            self._refresh_pages()
         if changed:
             self._refresh_rows(changed)
         self._start_diff()
+
+    def _favourites_moved(self) -> bool:
+        """Favourites pulled from the remote leave the media rows as they were: they are
+        noticed by their own version."""
+        seen, self._favourites_seen = self._favourites_seen, favourites_version(self.catalog)
+        return seen is not None and seen != self._favourites_seen
+
+    def _refresh_pages(self) -> None:
+        """Every fetched page again, when next painted (the pictures stay)."""
+        for page, records in list(self._pages.items()):
+            del self._pages[page]
+            first = page * PAGE
+            self.dataChanged.emit(self.index(first), self.index(first + len(records) - 1))
 
     def _start_diff(self) -> None:
         """Compare the shown ids with the catalogue's in a worker; one at a time, and once
@@ -273,6 +310,8 @@ class MediaGridModel(QAbstractListModel):
         if records is None:
             ids = self._ids[page * PAGE : (page + 1) * PAGE]
             records = media_records(self.catalog, ids, self.cache)
+            # The page's favourites in one more query: badges never query while painting.
+            records = with_favourites(records, favourites_of(self.catalog, ids))
             if len(records) != len(ids):  # removed meanwhile: keep positions with stand-ins
                 found = {r.id: r for r in records}
                 records = [found.get(i) or _gone(i) for i in ids]
@@ -367,6 +406,10 @@ class MediaGridModel(QAbstractListModel):
             return self._ids[index.row()]
         if role == Qt.ItemDataRole.SizeHintRole:
             return CELL  # every cell alike: room for the largest picture and two lines
+        if role == self.FavouriteCountRole:
+            return client_count(favourites_in(self.record(index.row())))
+        if role == self.FavouritesRole:
+            return favourites_in(self.record(index.row()))
         if role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.DecorationRole,
@@ -386,7 +429,7 @@ class MediaGridModel(QAbstractListModel):
             lines.append(rec.camera)
         if rec.error:
             lines.append(f"problem: {rec.error}")
-        return "\n".join(lines)
+        return "\n".join(lines + favourites_tooltip(rec))
 
 
 def _gone(media_id: int) -> MediaRecord:

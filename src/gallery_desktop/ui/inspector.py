@@ -1,10 +1,12 @@
-"""The inspector: everything the catalogue knows about the current photo or video."""
+"""The inspector: everything the catalogue knows about the current photo or video, and which
+clients favourited it (with their notes)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
+from gallery_desktop.catalog.favourites import client_count, describe, favourites_in
 from gallery_desktop.catalog.media import MediaRecord
 from gallery_desktop.ui.grid_model import culling_text
 
@@ -21,6 +23,7 @@ FIELDS = (
     ("File size", "bytes"),
     ("Culling", "culling"),
     ("State", "state"),
+    ("Favourited by", "favourites"),
 )
 
 
@@ -52,7 +55,19 @@ def facts(rec: MediaRecord) -> dict[str, str]:
         "bytes": human_size(rec.size_bytes),
         "culling": culling_text(rec),
         "state": state,
+        "favourites": favourites_text(rec),
     }
+
+
+def favourites_text(rec: MediaRecord) -> str:
+    """Who favourited it, in which list and when, with their notes; "—" when nobody did.
+    (The grid's records carry their favourites, fetched with their page.)"""
+    marks = favourites_in(rec)
+    if not marks:
+        return "—"
+    clients = client_count(marks)
+    head = f"♥ {clients} client{'s' if clients != 1 else ''}"
+    return "\n".join([head, *(describe(m) for m in marks)])
 
 
 class Inspector(QWidget):
