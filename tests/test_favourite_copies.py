@@ -8,6 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
 
 from conftest import copy_from_corpus
 from favourite_helpers import add_favourites, fingerprints, shoot_with_favourites
@@ -20,6 +23,8 @@ from gallery_desktop.export.targets import PART_SUFFIX
 from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui.favourite_copy_dialog import FavouriteCopyDialog
+from gallery_desktop.ui.main_window import MainWindow
 
 
 def _sha(path: Path) -> str:
@@ -153,3 +158,93 @@ def test_no_favourites_is_a_clear_answer(
     with pytest.raises(BadInputError, match="not downloaded"):
         copy_favourites(catalog, cid, tmp_path / "out", NOT_DOWNLOADED)
     assert not (tmp_path / "out").exists()
+
+
+# -- the filter bar's menu action ---------------------------------------------------------------
+
+
+@pytest.fixture
+def window(
+    qtbot: QtBot, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> tuple[MainWindow, Path]:
+    shoot, _cid, _ids = shoot_with_favourites(tmp_path, catalog, cache)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(catalog, cache, settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.grid_model.rowCount() == 5, timeout=10_000)
+    return win, shoot
+
+
+def _copy_from_menu(
+    qtbot: QtBot, win: MainWindow, monkeypatch: pytest.MonkeyPatch, folder: Path
+) -> FavouriteCopyDialog:
+    asked: list[str] = []
+
+    def choose(_parent: object, caption: str, _start: str = "", *_a: object) -> str:
+        asked.append(caption)
+        return str(folder)
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", choose)
+    bar = win.filter_bar
+    assert bar.copy_names.isVisible() and bar.copy_files_action.isEnabled()
+    assert bar.copy_files_action in bar.copy_names.menu().actions()
+    bar.copy_files_action.trigger()
+    assert asked == ["Copy the favourites' originals into"]
+    dialogs = bar.findChildren(FavouriteCopyDialog)
+    assert len(dialogs) == 1
+    dialog = dialogs[0]
+    assert dialog.isVisible() and dialog.close_button.text() == "Cancel"
+    qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
+    return dialog
+
+
+def test_copy_favourites_to_a_folder_from_the_filter_bar(
+    window: tuple[MainWindow, Path], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    win, shoot = window
+    before = fingerprints(shoot)
+    bar = win.filter_bar
+    bar.favourites.setCurrentIndex(bar.favourites.findData("bob@example.com"))
+    out = tmp_path / "Bob's picks"
+    dialog = _copy_from_menu(qtbot, win, monkeypatch, out)
+    assert dialog.summary is not None and dialog.summary.ok
+    assert sorted(p.name for p in out.iterdir()) == ["b.jpg", "c.jpg"]
+    assert _sha(out / "b.jpg") == _sha(shoot / "Ceremony/deep/er/b.jpg")
+    assert dialog.status.text() == "Done."
+    assert dialog.report.toPlainText().startswith("Copied 2 originals (")
+    assert dialog.show_button.isVisible() and dialog.close_button.text() == "Close"
+    dialog.close_button.click()
+    qtbot.waitUntil(lambda: not bar.findChildren(FavouriteCopyDialog), timeout=5_000)
+
+    # Nobody chosen: anyone's favourites; the same folder again: nothing replaced.
+    bar.favourites.setCurrentIndex(0)
+    dialog = _copy_from_menu(qtbot, win, monkeypatch, out)
+    assert dialog.summary is not None
+    assert sorted(dialog.summary.written) == ["a.jpg", "b (2).jpg", "c (2).jpg"]
+    assert len(list(out.iterdir())) == 5
+    dialog.reject()
+    assert fingerprints(shoot) == before
+
+
+def test_a_refused_folder_is_said_in_the_dialog(
+    window: tuple[MainWindow, Path], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    win, shoot = window
+    before = fingerprints(shoot)
+    dialog = _copy_from_menu(qtbot, win, monkeypatch, shoot / "Favourites")
+    assert dialog.summary is None
+    assert "inside" in dialog.report.toPlainText()
+    assert dialog.status.text() == "Nothing was copied."
+    assert not dialog.show_button.isVisible()
+    assert not (shoot / "Favourites").exists() and fingerprints(shoot) == before
+    dialog.reject()
+
+
+def test_no_folder_chosen_copies_nothing(
+    window: tuple[MainWindow, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    win, _shoot = window
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a: "")
+    win.filter_bar.copy_files_action.trigger()
+    assert win.filter_bar.findChildren(FavouriteCopyDialog) == []

@@ -21,6 +21,7 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.favourites import FavouritesOf, favourite_file_names, who_favourited
 from gallery_desktop.catalog.media import ANYONE, BY_ALL_CLIENTS, NOT_DOWNLOADED, MediaFilter
 from gallery_desktop.catalog.models import ColourLabel
+from gallery_desktop.ui.favourite_copy_dialog import FavouriteCopyDialog
 
 # The favourites' file names for a client's email (or ANYONE), in the shown collection.
 FavouriteNames = Callable[[str], list[str]]
@@ -113,6 +114,14 @@ class FilterBar(QToolBar):
         self.save_action = menu.addAction(
             "Save Favourites as File Names…", self.save_favourite_names
         )
+        menu.addSeparator()
+        self.copy_files_action = menu.addAction(
+            "Copy Favourites to a Folder…", self.copy_favourites_to_folder
+        )
+        self.copy_files_action.setToolTip(
+            "Byte-identical copies of the originals, for retouching or an album; "
+            "nothing in the folder is replaced"
+        )
         self.copy_names.setMenu(menu)
         self.copy_names.setDefaultAction(self.copy_action)
         self.copy_names.setText("Copy Names")
@@ -124,11 +133,18 @@ class FilterBar(QToolBar):
         self._favourites.setVisible(False)
         self._copy_names.setVisible(False)
         self._names: FavouriteNames | None = None
+        self._collection: tuple[Catalog, int] | None = None  # whose favourites are copied
         self.save_file: Callable[[str], str | None] = self._save_file  # replaceable in tests
 
-    def set_favourites(self, clients: Sequence[FavouritesOf], names: FavouriteNames | None) -> None:
+    def set_favourites(
+        self,
+        clients: Sequence[FavouritesOf],
+        names: FavouriteNames | None,
+        collection: tuple[Catalog, int] | None = None,
+    ) -> None:
         """The clients who favourited photos of the shown collection; hidden when none did.
-        Keeps the choice when that client is still listed; never emits `changed`."""
+        Keeps the choice when that client is still listed; never emits `changed`.
+        `collection`: the catalogue and collection whose favourites Copy to a Folder copies."""
         chosen = self.favourites.currentData()
         with QSignalBlocker(self.favourites):
             self.favourites.clear()
@@ -148,6 +164,8 @@ class FilterBar(QToolBar):
             found = self.favourites.findData(chosen) if chosen is not None else 0
             self.favourites.setCurrentIndex(max(found, 0))
         self._names = names if clients else None
+        self._collection = collection if clients else None
+        self.copy_files_action.setEnabled(self._collection is not None)
         self._favourites.setVisible(bool(clients))
         self._copy_names.setVisible(bool(clients))
 
@@ -159,6 +177,7 @@ class FilterBar(QToolBar):
         self.set_favourites(
             who_favourited(catalog, collection_id),
             lambda email: favourite_file_names(catalog, collection_id, email),
+            (catalog, collection_id),
         )
 
     def favourite_names(self) -> list[str]:
@@ -192,3 +211,21 @@ class FilterBar(QToolBar):
             self, "Save favourites as file names", suggested, "Text files (*.txt)"
         )
         return chosen or None
+
+    def copy_favourites_to_folder(self) -> FavouriteCopyDialog | None:
+        """The chosen client's favourites (anyone's when none is chosen) copied into a folder
+        the photographer picks, in the background; a small dialog shows progress and Cancel."""
+        if self._collection is None:
+            return None
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Copy the favourites' originals into", str(Path.home())
+        )
+        if not chosen:
+            return None
+        catalog, collection_id = self._collection
+        who = str(self.favourites.currentData() or ANYONE)
+        dialog = FavouriteCopyDialog(catalog, collection_id, who, Path(chosen), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.start()
+        return dialog
