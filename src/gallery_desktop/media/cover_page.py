@@ -375,7 +375,8 @@ def _draw_text(
     if rule_h:
         rw, rt = round(short * 0.05), max(1, round(short * 0.0025))
         rx = x_for(rw)
-        rule = _box(rx, y + rule_h / 2 - rt / 2, rx + rw, y + rule_h / 2 - rt / 2 + rt)
+        ry = round(y + rule_h / 2 - rt / 2)
+        rule = (round(rx), ry, round(rx) + rw, ry + rt)
         y += rule_h
     if subtitle and not t.date_above:
         items.append((y + sub_h * 0.72, subtitle, sub_font, "subtitle", sub_tracking))
