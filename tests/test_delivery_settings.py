@@ -258,7 +258,7 @@ def test_the_summary_says_what_a_client_will_experience() -> None:
     ) in said
     assert (
         NO,
-        "bob@example.com cannot download: bob@example.com may favourite, not download.",
+        "bob@example.com can view and favourite, not download.",
     ) in said
     assert any(t.startswith("Ann (ann@example.com) can download") for _, t in said)
     assert "“Family” is private" in words

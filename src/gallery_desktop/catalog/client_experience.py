@@ -130,7 +130,12 @@ def client_experience(
     names = client_names or {}
     for email in sorted(s.clients):
         who = f"{names[email]} ({email})" if names.get(email) else email
-        out.append(_downloads(who, before_download_settings(s, today, client=email)))
+        level = s.clients[email]
+        if level != "download" and guests.downloadable:
+            may = "view and favourite" if level == "favourite" else "only view"
+            out.append(Sentence(NO, f"{who} can {may}, not download."))
+        else:
+            out.append(_downloads(who, before_download_settings(s, today, client=email)))
     out.extend(_galleries(s, today, guests))
     if store is not None:
         out.append(_store(store))
