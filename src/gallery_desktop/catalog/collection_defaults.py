@@ -387,31 +387,29 @@ def save_defaults(
     removed: Iterable[str] = (),
     default_shoot_type: str | _Keep | None = KEEP,
 ) -> None:
-    """Save several shoot types' defaults, remove custom types and choose the default shoot
-    type, all in one transaction: every problem is reported together and nothing is written
-    if there is one."""
+    """Save several shoot types' defaults, remove some (a custom type goes; a built-in one goes
+    back to its built-in values) and choose the default shoot type, all in one transaction:
+    every problem is reported together, and nothing is written if there is one."""
     changed, removed = list(changed), [shoot_type_name(r) for r in removed]
     with catalog.write_conn() as conn:
         problems: list[str] = []
         for d in changed:
             problems += [f"{d.shoot_type}: {p}" for p in _problems(conn, d)]
-        for name in removed:
-            if name in SHOOT_TYPES:
-                problems.append(f"{name!r} is built in: it can be reset, not removed")
-        kept = {d.shoot_type for d in changed} | (set(_all_names(conn)) - set(removed))
+        gone = {r for r in removed if r not in SHOOT_TYPES}
+        kept = {d.shoot_type for d in changed} | (set(_all_names(conn)) - gone)
         if isinstance(default_shoot_type, str):
             name = shoot_type_name(default_shoot_type)
             if name not in kept:
                 problems.append(f"the default shoot type {name!r} is not a known shoot type")
             default_shoot_type = name
-        elif default_shoot_type is KEEP and _default_type(conn) in removed:
+        elif default_shoot_type is KEEP and _default_type(conn) in gone:
             default_shoot_type = None  # its type is going: new collections get none
         if problems:
             raise BadInputError("nothing changed: " + "; ".join(problems))
-        for d in changed:
-            _write(conn, d)
         for name in removed:
             conn.execute(text("DELETE FROM collectiondefaults WHERE shoot_type = :t"), {"t": name})
+        for d in changed:
+            _write(conn, d)
         if not isinstance(default_shoot_type, _Keep):
             _set_default_type(conn, default_shoot_type)
 
@@ -473,16 +471,24 @@ def reset_defaults(catalog: Catalog, shoot_type: str) -> ShootDefaults:
             f"{name!r} is a custom shoot type: it has no built-in values to go back to "
             "(remove it instead)"
         )
-    with catalog.write_conn() as conn:
-        conn.execute(text("DELETE FROM collectiondefaults WHERE shoot_type = :t"), {"t": name})
+    save_defaults(catalog, removed=[name])
     return BUILTIN_DEFAULTS[name]
 
 
 def remove_shoot_type(catalog: Catalog, shoot_type: str) -> None:
     """A custom shoot type goes (collections of that type keep their settings and type)."""
     name = shoot_type_name(shoot_type)
+    if name in SHOOT_TYPES:
+        raise BadInputError(f"{name!r} is built in: it can be reset, not removed")
     get_defaults(catalog, name)  # unknown: a clear error
     save_defaults(catalog, removed=[name])
+
+
+def template_choices(catalog: Catalog) -> list[tuple[int, str]]:
+    """The catalogue's templates as (id, name), by name."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, name FROM template ORDER BY lower(name), id"))
+        return [(int(r.id), str(r.name)) for r in rows]
 
 
 def set_default_shoot_type(catalog: Catalog, shoot_type: str | None) -> None:
