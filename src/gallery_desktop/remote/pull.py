@@ -1,12 +1,11 @@
 """Pull back what clients did on the remote: clients, favourites, downloads, visitors, sharing
-links, and the account itself. Stored locally, so all of it reads offline."""
+links, store orders, and the account itself. Stored locally, so all of it reads offline."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import text
@@ -15,6 +14,8 @@ from sqlalchemy.engine import Connection
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import utcnow
 from gallery_desktop.remote.errors import NotFound
+from gallery_desktop.remote.pull_orders import store_orders
+from gallery_desktop.remote.pull_times import when
 
 
 class PullApi(Protocol):
@@ -35,17 +36,7 @@ class PullReport:
         self.counts[what] = self.counts.get(what, 0) + n
 
 
-def _when(value: object) -> datetime | None:
-    """An ISO timestamp from the server as the catalogue stores it (naive UTC)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC)
-    return parsed.replace(tzinfo=None)
+_when = when
 
 
 def pull_account(catalog: Catalog, api: PullApi, base_url: str) -> None:
@@ -113,6 +104,7 @@ def pull_collection(
     downloads = list(api.pages(f"{base}/downloads/"))
     visitors = list(api.pages(f"{base}/visitor_emails"))
     links = list(api.pages(f"{base}/photo_sharing_links"))
+    orders = list(api.pages(f"{base}/store_orders"))
     with catalog.write_conn() as conn:  # one transaction: a pull is seen whole or not at all
         media = {
             int(r.remote_id): int(r.id)
@@ -129,9 +121,11 @@ def pull_collection(
         report.add("downloads", _downloads(conn, collection_id, downloads, media))
         report.add("visitors", _visitors(conn, collection_id, visitors))
         report.add("sharing links", _links(conn, links, media))
+        report.add("store orders", store_orders(conn, collection_id, orders, media))
 
 
-# The service's access levels → the catalogue's (guests and exclusive clients may view).
+# What a client may do on the service (`access`) → the catalogue's access level; a service that
+# only says guest/exclusive (`access_level`) gives view.
 _ACCESS = {
     "view": "view",
     "favourite": "favourite",
@@ -141,6 +135,15 @@ _ACCESS = {
 
 
 def _clients(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
+    unsent = conn.execute(
+        text(
+            "SELECT 1 FROM syncop WHERE entity = 'collection' AND entity_id = :c AND "
+            "op = 'settings' AND state IN ('pending', 'failed')"
+        ),
+        {"c": cid},
+    ).first()
+    if unsent is not None:
+        return len(rows)  # the list was edited here and not sent yet: the local list wins
     for r in rows:
         email = str(r.get("email") or "").strip().lower()
         if not email:
@@ -157,7 +160,7 @@ def _clients(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
                 "c": cid,
                 "e": email,
                 "n": r.get("name") or "",
-                "a": _ACCESS.get(str(r.get("access_level")), "view"),
+                "a": _ACCESS.get(str(r.get("access") or r.get("access_level")), "view"),
                 "last": _when(r.get("last_accessed")),
                 "rid": r.get("id"),
                 "now": utcnow().replace(tzinfo=None),
@@ -283,29 +286,54 @@ def _visitors(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
 
 
 def _links(conn: Connection, rows: list[dict[str, Any]], media: dict[int, int]) -> int:
+    """Links made here are matched by their remote id (and keep their own token); links made
+    on the service's website are added. Only what changed is written, so the outbox triggers
+    send nothing back."""
     count = 0
     for r in rows:
         local = media.get(int(r.get("media_id") or 0))
         if local is None:
             continue
         rid = int(r["id"])
+        now = utcnow().replace(tzinfo=None)
         values = {
             "m": local,
             "t": f"remote-{rid}",
             "u": r.get("url"),
             "x": _when(r.get("expires_at")),
-            "rev": utcnow().replace(tzinfo=None) if r.get("revoked") else None,
+            "revoked": bool(r.get("revoked")),
             "r": rid,
-            "now": utcnow().replace(tzinfo=None),
+            "now": now,
         }
-        conn.execute(
+        known = conn.execute(
             text(
-                "INSERT INTO sharinglink (media_id, token, url, expires_at, revoked_at, "
-                "remote_id, created_at) VALUES (:m, :t, :u, :x, :rev, :r, :now) "
-                "ON CONFLICT (token) DO UPDATE SET url = excluded.url, "
-                "expires_at = excluded.expires_at, revoked_at = excluded.revoked_at"
+                "SELECT id, EXISTS (SELECT 1 FROM syncop WHERE entity = 'sharing_link' AND "
+                "entity_id = sharinglink.id AND state IN ('pending', 'failed')) AS dirty "
+                "FROM sharinglink WHERE remote_id = :r"
             ),
-            values,
-        )
+            {"r": rid},
+        ).first()
+        if known is not None and known.dirty:
+            continue  # changed here and not sent yet: the local change wins
+        if known is None:
+            conn.execute(
+                text(
+                    "INSERT INTO sharinglink (media_id, token, url, expires_at, revoked_at, "
+                    "remote_id, created_at) VALUES (:m, :t, :u, :x, "
+                    "CASE WHEN :revoked THEN :now END, :r, :now) "
+                    "ON CONFLICT (token) DO UPDATE SET url = excluded.url, "
+                    "expires_at = excluded.expires_at, revoked_at = excluded.revoked_at"
+                ),
+                values,
+            )
+        else:
+            conn.execute(
+                text(
+                    "UPDATE sharinglink SET url = :u, expires_at = CASE WHEN "
+                    "expires_at IS :x THEN expires_at ELSE :x END, revoked_at = CASE WHEN "
+                    ":revoked THEN coalesce(revoked_at, :now) END WHERE id = :id"
+                ),
+                {**values, "id": known.id},
+            )
         count += 1
     return count

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,11 +103,20 @@ class OutboxQueue:
                 or 0
             )
 
-    def finish(self, op: Op, sql: str = "", params: dict[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        op: Op,
+        sql: str = "",
+        params: dict[str, Any] | None = None,
+        *,
+        more: Sequence[tuple[str, dict[str, Any]]] = (),
+    ) -> None:
         """Mark the op done, and record what the remote did, in one transaction."""
         with self.catalog.write_conn() as conn:
             if sql:
                 conn.execute(text(sql), params or {})
+            for statement, values in more:
+                conn.execute(text(statement), values)
             conn.execute(
                 text(
                     "UPDATE syncop SET state = 'done', last_error = NULL, updated_at = :now "

@@ -1,5 +1,6 @@
-"""What an upload sends for one media: the watermarked or clean rendition the collection asks
-for, made once and kept until the upload is done, so a resumed upload sends the same bytes."""
+"""What an upload sends for one media: the watermarked or clean rendition its gallery asks
+for (the collection's choice unless the gallery overrides it), made once and kept until the
+upload is done, so a resumed upload sends the same bytes."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import text
 
 from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.delivery_rules import before_download_settings, read_settings
 from gallery_desktop.catalog.watermarks import effective_watermarks
+from gallery_desktop.errors import BadInputError
 from gallery_desktop.ingest.filetypes import RAW_EXTENSIONS, extension
 from gallery_desktop.media.export import (
     PRESETS,
@@ -75,6 +79,17 @@ def _write_atomic(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
+def uploads_watermarked(catalog: Catalog, collection_id: int, gallery_id: int) -> bool:
+    """Whether a gallery's photos go up watermarked: the local rule clients get too,
+    `before_download_settings(…, gallery_id=…).watermarked` (the collection's choice unless
+    the gallery overrides it)."""
+    try:
+        settings = read_settings(catalog, collection_id)
+        return before_download_settings(settings, date.today(), gallery_id=gallery_id).watermarked
+    except BadInputError:  # the gallery (or collection) is gone: nothing will be sent
+        return False
+
+
 def prepare_upload(catalog: Catalog, media_id: int, cache_dir: Path, key: str) -> UploadFile | None:
     """The file to upload for a media (None: it is gone or not ok any more: nothing to send).
 
@@ -94,7 +109,7 @@ def prepare_upload(catalog: Catalog, media_id: int, cache_dir: Path, key: str) -
     source = os.path.join(row.folder, row.rel_path)
     filename = os.path.basename(row.rel_path).decode("utf-8", "replace")
     spec = None
-    if row.download_watermarked and row.kind == "photo":
+    if row.kind == "photo" and uploads_watermarked(catalog, row.cid, row.gallery_id):
         preset = effective_watermarks(catalog, row.cid).get(row.gallery_id)
         spec = preset.spec if preset else None
     path = source

@@ -8,25 +8,22 @@ point resumes without duplicates: a retried create is answered with the first an
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
-import json
 import logging
 import random
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import text
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.watermarks import get_watermark
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.media.decode import DecodeError
-from gallery_desktop.media.watermark import WatermarkError, parse_colour
+from gallery_desktop.media.watermark import WatermarkError
 from gallery_desktop.remote.errors import (
     NetworkError,
     NotFound,
@@ -34,30 +31,15 @@ from gallery_desktop.remote.errors import (
     RemoteError,
     SessionExpired,
 )
+from gallery_desktop.remote.link_ops import LinkOps, relink_statements
 from gallery_desktop.remote.queue import Op, OutboxQueue
 from gallery_desktop.remote.rendition import UploadFile, forget_upload, prepare_upload
+from gallery_desktop.remote.settings_ops import SettingsOps, override_body
+from gallery_desktop.remote.sync_common import NotReadyError, RemoteApi
 
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
-
-
-class RemoteApi(Protocol):
-    """What the worker needs of `remote.api.GalleryApi` (kept small for the real adapter)."""
-
-    def post(
-        self, path: str, json: dict[str, Any] | None = None, idempotency_key: str | None = None
-    ) -> Any: ...
-
-    def put(self, path: str, json: dict[str, Any] | None = None) -> Any: ...
-
-    def delete(self, path: str) -> Any: ...
-
-    def start_upload(self, gallery_id: int, meta: dict[str, Any], key: str) -> dict[str, Any]: ...
-
-    def upload_status(self, upload_id: str) -> dict[str, Any]: ...
-
-    def send_chunk(self, upload_id: str, offset: int, data: bytes) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -69,20 +51,11 @@ class SyncReport:
     stop_kind: str | None = None  # "stopped" | "busy" | "signed_out" | "offline" | "wait"
 
 
-class _NotReadyError(Exception):
-    """The op cannot run yet (its parent is not on the remote yet); the message says so."""
-
-
 class _StoppedError(Exception):
     """Asked to stop in the middle of an upload: it resumes from the server's offset later."""
 
 
-def _size(local: str) -> str:
-    """Download size names: the catalogue's `web2048` is the contract's `web_2048`."""
-    return f"web_{local[3:]}" if local.startswith("web") and local[3:].isdigit() else local
-
-
-class SyncWorker:
+class SyncWorker(SettingsOps, LinkOps):
     def __init__(
         self,
         catalog: Catalog,
@@ -156,7 +129,7 @@ class SyncWorker:
         """Run one op: "done", "not_ready", "retry", "failed" or "stop" (end the run)."""
         try:
             self._run(op)
-        except _NotReadyError as exc:
+        except NotReadyError as exc:
             self.queue.note(op, str(exc))
             return "not_ready"
         except _StoppedError:
@@ -195,10 +168,6 @@ class SyncWorker:
 
     # -- collections -------------------------------------------------------------------------
 
-    def _collection(self, cid: int) -> Any:
-        with self.catalog.engine.connect() as conn:
-            return conn.execute(text("SELECT * FROM collection WHERE id = :c"), {"c": cid}).first()
-
     @staticmethod
     def _collection_body(c: Any) -> dict[str, Any]:
         return {
@@ -207,16 +176,6 @@ class SyncWorker:
             "event_date": c.event_date,
             "status": c.status,
         }
-
-    def _sent_body(self, op: Op, body: dict[str, Any]) -> dict[str, Any]:
-        """The body a create is sent with, recorded before the first try: a retry under the
-        same idempotency key must send the very same request (edits made meanwhile follow
-        as an update)."""
-        sent = op.payload.get("sent")
-        if isinstance(sent, dict):
-            return sent
-        self.queue.save_payload(op, {**op.payload, "sent": body})
-        return body
 
     def _take_back(self, path: str, op: Op) -> None:
         """The object was deleted locally, but its create may have reached the server (a lost
@@ -261,78 +220,12 @@ class SyncWorker:
         )
         self._queue_update_if_changed(op, sent, self._collection_body(now))
 
-    def _remote_collection(self, op: Op) -> tuple[Any, int] | None:
-        c = self._collection(op.entity_id)
-        if c is None or not c.sync_linked:
-            self.queue.finish(op)  # deleted or no longer published: nothing to send
-            return None
-        if c.remote_id is None:
-            raise _NotReadyError("waiting for the collection to be created on the service")
-        return c, int(c.remote_id)
-
     def _collection_update(self, op: Op) -> None:
         found = self._remote_collection(op)
         if found:
             c, rid = found
             self.api.put(f"/collections/{rid}", self._collection_body(c))
             self.queue.finish(op)
-
-    def _collection_settings(self, op: Op) -> None:
-        found = self._remote_collection(op)
-        if not found:
-            return
-        c, rid = found
-        self.api.put(
-            f"/collections/{rid}/client_access",
-            {
-                "password": c.password or None,
-                "expiry_date": c.expiry_date or None,  # null clears it
-                "expiry_reminder_days": (
-                    [int(c.expiry_reminder_days)] if c.expiry_reminder_days else []
-                ),
-                "status": c.status,
-                "client_exclusive": bool(c.client_exclusive),
-                "visitor_email_capture": bool(c.visitor_email_capture),
-            },
-        )
-        self.api.put(
-            f"/collections/{rid}/download_settings",
-            {
-                "downloadable": bool(c.downloadable),
-                "sizes": [_size(v) for v in json.loads(c.download_sizes_json or "[]")],
-                "pin": c.download_pin,
-                "limit_per_client": c.download_limit,
-                "watermarked": bool(c.download_watermarked),
-            },
-        )
-        self.api.put(f"/collections/{rid}/watermark", self._watermark_body(c.watermark_id))
-        self.api.put(f"/collections/{rid}/store", {"enabled": bool(c.store_enabled)})
-        self.queue.finish(op)
-
-    def _watermark_body(self, watermark_id: int | None) -> dict[str, Any] | None:
-        if watermark_id is None:
-            return None
-        try:
-            preset = get_watermark(self.catalog, str(watermark_id))
-        except UserFacingError:
-            return None
-        spec = preset.spec
-        r, g, b = parse_colour(spec.colour)
-        return {
-            "name": preset.name,
-            "text": spec.text,
-            "font": spec.font,
-            "text_scale": spec.text_scale,
-            "colour": f"#{r:02x}{g:02x}{b:02x}",
-            "opacity": spec.opacity,
-            "shadow": spec.shadow,
-            "outline": spec.outline,
-            "logo": base64.b64encode(spec.logo).decode("ascii") if spec.logo else None,
-            "logo_scale": spec.logo_scale,
-            "logo_opacity": spec.logo_opacity,
-            "position": spec.position,
-            "margin": spec.margin,
-        }
 
     def _delete_recorded(self, op: Op, kind: str) -> None:
         """Delete the remote object the trigger recorded (`payload.remote_id`)."""
@@ -359,7 +252,12 @@ class SyncWorker:
 
     @staticmethod
     def _gallery_body(g: Any) -> dict[str, Any]:
-        return {"name": g.name, "position": g.position, "private": bool(g.private)}
+        return {
+            "name": g.name,
+            "position": g.position,
+            "private": bool(g.private),
+            "download_override": override_body(g.download_override_json),
+        }
 
     def _gallery_create(self, op: Op) -> None:
         g = self._gallery(op.entity_id)
@@ -374,7 +272,7 @@ class SyncWorker:
                 self.queue.finish(op)
             return
         if g.collection_remote_id is None:
-            raise _NotReadyError("waiting for the collection to be created on the service")
+            raise NotReadyError("waiting for the collection to be created on the service")
         parent = int(g.collection_remote_id)
         if op.payload.get("parent") is None:
             self.queue.save_payload(op, {**op.payload, "parent": parent})
@@ -399,7 +297,7 @@ class SyncWorker:
             self.queue.finish(op)
             return
         if g.remote_id is None:
-            raise _NotReadyError("waiting for the gallery to be created on the service")
+            raise NotReadyError("waiting for the gallery to be created on the service")
         self.api.put(f"/galleries/{int(g.remote_id)}", self._gallery_body(g))
         self.queue.finish(op)
 
@@ -465,12 +363,12 @@ class SyncWorker:
             self._abandon_upload(op)  # gone or broken since: nothing to send
             return
         if m.gallery_remote_id is None:
-            raise _NotReadyError("waiting for the gallery to be created on the service")
+            raise NotReadyError("waiting for the gallery to be created on the service")
         payload = dict(op.payload)
         if m.remote_id is not None and payload.get("replaces") is None:
             # A changed or moved photo: the old copy goes first (recorded, so a crash after the
-            # delete does not delete the new one later).
-            payload["replaces"] = int(m.remote_id)
+            # delete does not delete the new one later; `replaced` stays, for its links).
+            payload["replaces"] = payload["replaced"] = int(m.remote_id)
             self.queue.save_payload(op, payload)
         if payload.get("replaces") is not None:
             self._delete_media(int(payload["replaces"]), op.entity_id)
@@ -509,10 +407,12 @@ class SyncWorker:
             self._delete_media(int(media["id"]), op.entity_id)  # removed while it went up
             self.queue.finish(op)
             return
+        replaced = payload.get("replaced", op.payload.get("replaced"))
         self.queue.finish(
             op,
             "UPDATE media SET remote_id = :r, upload_state = 'done' WHERE id = :m",
             {"r": int(media["id"]), "m": op.entity_id},
+            more=relink_statements(op, int(media["id"]), replaced),
         )
 
     def _send(

@@ -8,7 +8,9 @@ Create Date: 2026-11-29 09:20:00
 A template becomes a reusable style (layout, title font, colours, display settings); the cover
 photo and its focal point belong to the collection. Store orders are pulled from the service
 (read-only here). Every new delivery setting queues the collection's `settings` op, as the
-columns of 0005 do, so the sync pushes them; a sharing link queues its own create/update.
+columns of 0005 do, so the sync pushes them; a sharing link queues its own create/update;
+a gallery override that changes whether its uploads are watermarked sends its photos again.
+Rows the pull writes with their remote id (clients, links) queue nothing: they are there.
 """
 
 from __future__ import annotations
@@ -47,16 +49,43 @@ def _settings_of(collection_id: str) -> str:
 
 _MEDIA_COLLECTION = "(SELECT collection_id FROM media WHERE id = NEW.media_id)"
 
+
+def _watermarked(row: str) -> str:
+    """Whether a gallery's uploads are watermarked: its override's choice, else the
+    collection's (`delivery_rules.before_download_settings(…, gallery_id=…).watermarked`)."""
+    return (
+        f"coalesce(json_extract({row}.download_override_json, '$.watermarked'), "
+        f"(SELECT download_watermarked FROM collection WHERE id = {row}.collection_id))"
+    )
+
+
 SETTINGS_TRIGGER = (
     f"CREATE TRIGGER sync_collection_settings AFTER UPDATE OF {', '.join(SETTINGS)} "
     f"ON collection WHEN NEW.sync_linked AND ({_CHANGED}) "
     f"BEGIN {_settings_of('NEW.id')} END"
 )
 
+# 0005's, now per gallery: a gallery whose override fixes `watermarked` keeps its uploads when
+# the collection's choice changes.
+_OVERRIDE = "json_extract(g.download_override_json, '$.watermarked')"
+RENDITION_TRIGGER = (
+    "CREATE TRIGGER sync_collection_rendition AFTER UPDATE OF download_watermarked, watermark_id "
+    "ON collection WHEN NEW.sync_linked AND (OLD.download_watermarked IS NOT "
+    "NEW.download_watermarked OR OLD.watermark_id IS NOT NEW.watermark_id) BEGIN "
+    "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
+    f"state, attempts, created_at) SELECT NEW.id, 'media', m.id, 'upload', '{{}}', "
+    f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM media m JOIN gallery g "
+    "ON g.id = m.gallery_id WHERE m.collection_id = NEW.id AND m.state = 'ok' AND "
+    f"(coalesce({_OVERRIDE}, OLD.download_watermarked) IS NOT "
+    f"coalesce({_OVERRIDE}, NEW.download_watermarked) OR (OLD.watermark_id IS NOT "
+    f"NEW.watermark_id AND coalesce({_OVERRIDE}, NEW.download_watermarked))); END"
+)
+
 DELIVERY_TRIGGERS = (
-    # the per-client list is part of the collection's settings
+    # the per-client list is part of the collection's settings (a client pulled from the
+    # service, with its remote id, is there already: nothing to send)
     f"CREATE TRIGGER sync_client_insert AFTER INSERT ON client WHEN {_linked('NEW.collection_id')} "
-    f"BEGIN {_settings_of('NEW.collection_id')} END",
+    f"AND NEW.remote_id IS NULL BEGIN {_settings_of('NEW.collection_id')} END",
     "CREATE TRIGGER sync_client_update AFTER UPDATE OF email, name, access_level ON client "
     f"WHEN {_linked('NEW.collection_id')} AND (OLD.email IS NOT NEW.email OR OLD.name IS NOT "
     "NEW.name OR OLD.access_level IS NOT NEW.access_level) "
@@ -82,9 +111,17 @@ DELIVERY_TRIGGERS = (
     f"WHEN {_linked('NEW.collection_id')} AND "
     "OLD.download_override_json IS NOT NEW.download_override_json "
     f"BEGIN {_enqueue('NEW.collection_id', 'gallery', 'NEW.id', 'update', _EMPTY)} END",
+    # ... and when it changes whether its photos go up watermarked, they are sent again
+    "CREATE TRIGGER sync_gallery_download_rendition AFTER UPDATE OF download_override_json "
+    f"ON gallery WHEN {_linked('NEW.collection_id')} AND "
+    f"{_watermarked('OLD')} IS NOT {_watermarked('NEW')} BEGIN "
+    "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
+    f"state, attempts, created_at) SELECT NEW.collection_id, 'media', id, 'upload', '{{}}', "
+    f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM media "
+    "WHERE gallery_id = NEW.id AND state = 'ok'; END",
     # sharing links: made, and changed (expiry, revoked)
     "CREATE TRIGGER sync_link_insert AFTER INSERT ON sharinglink "
-    f"WHEN {_linked(_MEDIA_COLLECTION)} "
+    f"WHEN {_linked(_MEDIA_COLLECTION)} AND NEW.remote_id IS NULL "
     f"BEGIN {_enqueue(_MEDIA_COLLECTION, 'sharing_link', 'NEW.id', 'create', _EMPTY)} END",
     "CREATE TRIGGER sync_link_update AFTER UPDATE OF expires_at, revoked_at ON sharinglink "
     f"WHEN {_linked(_MEDIA_COLLECTION)} AND (OLD.expires_at IS NOT NEW.expires_at OR "
@@ -127,6 +164,8 @@ def upgrade() -> None:
     op.create_index("ix_storeorder_collection_id", "storeorder", ["collection_id"], unique=False)
     op.execute("DROP TRIGGER IF EXISTS sync_collection_settings")
     op.execute(SETTINGS_TRIGGER)
+    op.execute("DROP TRIGGER IF EXISTS sync_collection_rendition")
+    op.execute(RENDITION_TRIGGER)
     for trigger in DELIVERY_TRIGGERS:
         op.execute(trigger)
 
@@ -136,6 +175,8 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DROP TRIGGER IF EXISTS sync_collection_settings")
     op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_collection_settings" in t))
+    op.execute("DROP TRIGGER IF EXISTS sync_collection_rendition")
+    op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_collection_rendition" in t))
     op.drop_index("ix_storeorder_collection_id", table_name="storeorder")
     op.drop_table("storeorder")
     with op.batch_alter_table("template", schema=None) as batch_op:
