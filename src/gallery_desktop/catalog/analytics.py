@@ -164,7 +164,7 @@ def format_money(cents: int, currency: str) -> str:
 
 
 def format_spend(spend: Sequence[Money]) -> str:
-    return " + ".join(str(m) for m in spend) if spend else "-"
+    return " + ".join(str(m) for m in spend) if spend else "–"
 
 
 # -- SQL helpers -------------------------------------------------------------------------------
