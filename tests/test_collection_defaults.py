@@ -127,7 +127,7 @@ def test_set_and_get_round_trip_through_the_catalogue_file(tmp_path: Path) -> No
     first = Catalog(db)
     try:
         wm = add_watermark(first, "Studio", WatermarkSpec(text="© Studio"))
-        template_id = _add_template(first, "Minimal")
+        template_id = _add_template(first, "Ivory")
         saved = set_defaults(
             first,
             " Portrait ",
@@ -155,7 +155,7 @@ def test_set_and_get_round_trip_through_the_catalogue_file(tmp_path: Path) -> No
     assert got.download_sizes == ("original", "web1024")  # in the service's order
     assert got.download_watermarked and got.visitor_email_capture and not got.store_enabled
     assert (got.watermark_id, got.watermark) == (wm.id, "Studio")
-    assert (got.template_id, got.template) == (template_id, "Minimal")
+    assert (got.template_id, got.template) == (template_id, "Ivory")
     assert got.downloadable  # not mentioned: kept from the built-in values
 
 
@@ -252,6 +252,14 @@ def test_reset_brings_the_built_in_values_back(catalog: Catalog) -> None:
     set_defaults(catalog, "event", ["watermarked_downloads=off"])
     assert reset_defaults(catalog, "event") == BUILTIN_DEFAULTS["event"]
     assert not get_defaults(catalog, "event").saved
+
+
+def test_a_built_in_template_is_found_by_name_in_a_new_catalogue(catalog: Catalog) -> None:
+    chosen = set_defaults(catalog, "wedding", ["template=editorial"])
+    assert chosen.template == "Editorial" and chosen.template_id is not None
+    assert set_defaults(catalog, "wedding", ["template=none"]).template_id is None
+    with pytest.raises(BadInputError, match="no template 'Glossy'"):
+        set_defaults(catalog, "wedding", ["template=Glossy"])
 
 
 def test_a_deleted_watermark_leaves_the_defaults_without_one(catalog: Catalog) -> None:

@@ -19,7 +19,7 @@ from gallery_desktop.catalog.collection_defaults import (
     set_defaults,
 )
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import Template
+from gallery_desktop.catalog.templates import BUILTIN_NAMES
 from gallery_desktop.catalog.watermarks import add_watermark
 from gallery_desktop.media.watermark import WatermarkSpec
 from gallery_desktop.ui.preferences_dialog import PreferencesDialog
@@ -47,13 +47,13 @@ def _listed(dialog: PreferencesDialog) -> list[str]:
 
 def test_edits_to_two_shoot_types_are_saved_together(qtbot: QtBot, catalog: Catalog) -> None:
     preset = add_watermark(catalog, "Studio", WatermarkSpec(text="© Studio"))
-    with catalog.write() as session:
-        session.add(Template(name="Minimal"))
     dialog = _dialog(qtbot, catalog)
     page, form = dialog.defaults_page, dialog.defaults_page.form
     assert _listed(dialog)[: len(SHOOT_TYPES)] == [t.capitalize() for t in SHOOT_TYPES]
     assert page.title.text() == "Wedding" and form.password.isChecked()
     assert form.expiry.value() == 180
+    templates = [form.template.itemText(i) for i in range(form.template.count())]
+    assert templates == ["Default (Classic)", *BUILTIN_NAMES]  # the built-in templates
 
     form.expiry.setValue(30)
     form.store.click()

@@ -36,6 +36,7 @@ from gallery_desktop.catalog.collection_settings import SETTINGS, Setting
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.delivery_rules import SIZES
 from gallery_desktop.catalog.models import utcnow
+from gallery_desktop.catalog.templates import DEFAULT_TEMPLATE, ensure_builtin_templates
 from gallery_desktop.errors import BadInputError
 
 SHOOT_TYPES: Final = (
@@ -201,7 +202,9 @@ DEFAULT_SETTINGS: Final = {
     ),
     "store": Setting("store_enabled", SETTINGS["store"].parse, "on | off"),
     "watermark": Setting("watermark_id", _ref, "watermark preset name or id (none: no watermark)"),
-    "template": Setting("template_id", _ref, "template name or id (none: the service's default)"),
+    "template": Setting(
+        "template_id", _ref, f"template name or id (none: the default, {DEFAULT_TEMPLATE})"
+    ),
 }
 
 
@@ -420,6 +423,8 @@ def parse_defaults(catalog: Catalog, shoot_type: str, assignments: Sequence[str]
     if not assignments:
         raise BadInputError("nothing to set: give KEY=VALUE pairs (see --help for the keys)")
     name = shoot_type_name(shoot_type)
+    if any(a.strip().lower().startswith("template=") for a in assignments):
+        ensure_builtin_templates(catalog)  # so that `template=Classic` finds it
     with catalog.engine.connect() as conn:
         try:
             current = _get(conn, name)
@@ -482,13 +487,6 @@ def remove_shoot_type(catalog: Catalog, shoot_type: str) -> None:
         raise BadInputError(f"{name!r} is built in: it can be reset, not removed")
     get_defaults(catalog, name)  # unknown: a clear error
     save_defaults(catalog, removed=[name])
-
-
-def template_choices(catalog: Catalog) -> list[tuple[int, str]]:
-    """The catalogue's templates as (id, name), by name."""
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(text("SELECT id, name FROM template ORDER BY lower(name), id"))
-        return [(int(r.id), str(r.name)) for r in rows]
 
 
 def set_default_shoot_type(catalog: Catalog, shoot_type: str | None) -> None:

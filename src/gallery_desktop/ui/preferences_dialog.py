@@ -40,10 +40,10 @@ from gallery_desktop.catalog.collection_defaults import (
     list_defaults,
     save_defaults,
     shoot_type_name,
-    template_choices,
 )
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.delivery_rules import SIZES
+from gallery_desktop.catalog.templates import DEFAULT_TEMPLATE, list_templates
 from gallery_desktop.catalog.watermarks import list_watermarks
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.ui.account_dialog import ERROR_STYLE, sentence
@@ -93,7 +93,7 @@ class DefaultsForm(QWidget):
         for wid, name in watermarks:
             self.watermark.addItem(name, wid)
         self.template = QComboBox()
-        self.template.addItem("The service's default", None)
+        self.template.addItem(f"Default ({DEFAULT_TEMPLATE})", None)
         for tid, name in templates:
             self.template.addItem(name, tid)
 
@@ -168,7 +168,8 @@ class CollectionDefaultsPage(QWidget):
         self.remove_button = QPushButton("Remove")
         self.reset_button = QPushButton("Reset to built-in values")
         watermarks = [(p.id, p.name) for p in list_watermarks(catalog)]
-        self.form = DefaultsForm(watermarks, template_choices(catalog))
+        templates = [(t.id, t.name) for t in list_templates(catalog)]
+        self.form = DefaultsForm(watermarks, templates)
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: bold;")
 
