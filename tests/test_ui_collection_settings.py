@@ -195,3 +195,16 @@ def test_without_a_selection_no_link_can_be_made(
     d = _dialog(qtbot, catalog, wedding)
     assert not d.downloads.new_link.isEnabled()
     assert "Select photos" in d.downloads.new_link.toolTip()
+
+
+def test_the_cover_tab_is_saved_with_the_rest(qtbot: QtBot, catalog: Catalog, wedding: int) -> None:
+    from gallery_desktop.catalog.templates import read_design
+
+    photo = _photo(catalog, wedding, "a.jpg")
+    d = _dialog(qtbot, catalog, wedding)
+    assert d.tabs.tabText(3) == "Cover && Display"
+    d.design.set_cover(photo)
+    assert read_design(catalog, wedding).cover_media_id != photo  # not before Save
+    d.save()
+    assert d.result() == d.DialogCode.Accepted
+    assert read_design(catalog, wedding).cover_media_id == photo

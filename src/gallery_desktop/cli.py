@@ -13,7 +13,14 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, TextIO
 
-from gallery_desktop import __version__, cli_export, cli_remote, cli_settings, cli_watermark
+from gallery_desktop import (
+    __version__,
+    cli_cover,
+    cli_export,
+    cli_remote,
+    cli_settings,
+    cli_watermark,
+)
 from gallery_desktop.catalog.check import check_catalog
 from gallery_desktop.catalog.collection_defaults import check_shoot_type, shoot_type_of
 from gallery_desktop.catalog.collections import display_name, find_collection, list_collections
@@ -104,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_export.add_parser(sub)
     cli_remote.add_parser(sub)
     cli_settings.add_parser(sub)
+    cli_cover.add_parser(sub)
     return p
 
 
@@ -175,6 +183,8 @@ def run_command(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: Tex
             return cli_watermark.run(args, catalog, out)
         if args.command == "settings":
             return cli_settings.run(args, catalog, out)
+        if args.command in ("cover", "templates"):
+            return cli_cover.run(args, catalog, out, cache)
         if args.command == "remote":
             cancel = CancelToken()
             with _ctrl_c_cancels(cancel, err):

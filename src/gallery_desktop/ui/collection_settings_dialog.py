@@ -39,9 +39,12 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.delivery_rules import DeliverySettings, read_settings
 from gallery_desktop.catalog.store import Store, check_store, read_store, write_store
 from gallery_desktop.errors import UserFacingError
+from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui.cover_preview import DesignTab
 from gallery_desktop.ui.settings_access_tab import AccessTab
 from gallery_desktop.ui.settings_downloads_tab import DownloadsTab
 from gallery_desktop.ui.settings_store_tab import StoreTab
+from gallery_desktop.ui.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
 MARKS = {OK: ("✓", "#2e7d32"), NO: ("✗", "#c62828")}
@@ -67,6 +70,8 @@ class CollectionSettingsDialog(QDialog):
         *,
         selected_photos: Sequence[int] = (),
         today: date | None = None,
+        tasks: BackgroundTasks | None = None,
+        cache: ThumbnailCache | None = None,
     ) -> None:
         super().__init__(parent)
         self.catalog, self.collection_id = catalog, collection_id
@@ -82,7 +87,9 @@ class CollectionSettingsDialog(QDialog):
         self.tabs.addTab(self.access, "Client Access")
         self.tabs.addTab(self.downloads, "Downloads")
         self.tabs.addTab(self.store_tab, "Store")
-        self.design = self._design_tab()
+        self.design = DesignTab(catalog, collection_id, tasks, cache)
+        self.tabs.addTab(self.design, "Cover && Display")
+        self.finished.connect(lambda _result: self.design.stop())
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -117,19 +124,10 @@ class CollectionSettingsDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
 
-        for tab in (self.access, self.downloads, self.store_tab):
+        for tab in (self.access, self.downloads, self.store_tab, self.design):
             tab.changed.connect(self.refresh)
         self.downloads.link_failed.connect(self._link_failed)
         self.refresh()
-
-    def _design_tab(self) -> Any:
-        try:
-            from gallery_desktop.ui.cover_preview import DesignTab
-        except ImportError:
-            return None
-        tab = DesignTab(self.catalog, self.collection_id)
-        self.tabs.addTab(tab, "Cover && Display")
-        return tab
 
     # -- reading the form -------------------------------------------------------------------------
 
@@ -225,7 +223,7 @@ class CollectionSettingsDialog(QDialog):
                     apply_gallery_values(conn, gallery_id, gv)
                 replace_clients(conn, self.collection_id, clients)
                 write_store(conn, self.collection_id, store)
-            if self.design is not None:
+            if self.design.is_modified():
                 self.design.apply()
         except UserFacingError as exc:
             self.problem.setText(str(exc))
