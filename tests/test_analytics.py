@@ -1,7 +1,7 @@
 """Analytics over the pulled tables: downloads bucketed by local day / week / month (edges, zero
 fill, photo / video), top downloaded and favourited media (ties), visitors, per-client activity,
-store orders and sales; each against rows written to a real catalogue file, plus one run from
-the emulator through a real pull."""
+store orders and sales; each against rows written to a real catalogue file (the run from the
+emulator through a real pull is in test_analytics_pull.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
-from conftest import make_shoot
 from gallery_desktop.catalog.analytics import (
     Money,
     activity_summary,
@@ -45,11 +43,6 @@ from gallery_desktop.catalog.models import (
     utcnow,
 )
 from gallery_desktop.errors import BadInputError
-from gallery_desktop.ingest.importer import import_folder
-from gallery_desktop.media.thumbnails import ThumbnailCache
-from gallery_desktop.remote.outbox import link_collection
-from gallery_desktop.remote.pull import pull_all
-from test_sync import _drain, _worker, signed_in
 
 
 def utc(*args: int) -> datetime:
@@ -402,16 +395,21 @@ def test_orders_items_totals_and_sales(act: Activity, catalog: Catalog) -> None:
     )
     act.order(cid, "eve@example.com", utc(2025, 3, 5, 12), "{not json", name="Eve")
     act.order(
+        cid, "fay@example.com", utc(2025, 3, 5, 13), [item("Album", "", 1, 9000)], status="pending"
+    )
+    act.order(
         cid, "usd@example.com", utc(2025, 3, 4, 9), [item("Print", "4x6", 1, 500)], currency="usd"
     )
     orders = store_orders(catalog, cid)
     assert [(o.client_email, o.items, o.total.cents, o.is_sale) for o in orders] == [
+        ("fay@example.com", 1, 9000, False),  # not paid yet
         ("eve@example.com", 0, 0, True),
         ("bob@example.com", 1, 800, False),
         ("bob@example.com", 3, 2400, True),
         ("usd@example.com", 1, 500, True),
         ("ann@example.com", 3, 12900, True),
     ]
+    assert orders[0].items_summary == "1 × Album"  # no size, no trailing space
     ann = orders[-1]
     assert ann.client_name == "Ann Smith"  # from the client list when the order has no name
     assert ann.items_summary == "2 × Print 8x10, 1 × Canvas 16x20"
@@ -427,7 +425,7 @@ def test_orders_items_totals_and_sales(act: Activity, catalog: Catalog) -> None:
         (date(2025, 3, 4), 500)
     ]
     summary = activity_summary(catalog, cid)
-    assert summary.orders == 4  # the cancelled one is no sale
+    assert summary.orders == 4  # the cancelled and the pending one are no sale
     assert summary.revenue == (Money("EUR", 15300), Money("USD", 500))
 
 
@@ -521,63 +519,3 @@ def test_a_year_of_downloads_is_counted_in_sqlite(act: Activity, catalog: Catalo
     assert data.downloads["video"].total == 12_500
     assert data.summary.downloaders == 300 and len(data.clients) == 300
     assert elapsed < 5.0, elapsed  # generous: a shared test machine
-
-
-# -- end to end: the emulator, a real pull, then analytics --------------------------------------
-
-
-def test_pulled_activity_reads_as_analytics(
-    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
-) -> None:
-    cid = import_folder(catalog, cache, make_shoot(tmp_path / "shoots"), workers=1).collection_id
-    link_collection(catalog, cid)
-    api = signed_in(emulator)
-    _drain(_worker(catalog, api, tmp_path))
-    state = emulator.state()
-    (remote,) = state["collections"]
-    with catalog.engine.connect() as conn:
-        local_of = dict(
-            conn.execute(text("SELECT remote_id, id FROM media WHERE remote_id IS NOT NULL")).all()
-        )
-    photos = [m["id"] for m in state["media"] if m["kind"] == "photo"]
-    emulator.seed(
-        remote["id"],
-        clients=[
-            {"email": "ann@example.com", "name": "Ann Smith"},
-            {"email": "bob@example.com", "name": "Bob Jones"},
-        ],
-        favorites=[
-            {"client_email": "ann@example.com", "media_ids": photos[:3]},
-            {"client_email": "bob@example.com", "media_ids": photos[1:3]},
-        ],
-        downloads=6,
-        visitors=2,
-        sharing_links=0,
-        seed=11,
-    )
-    pull_all(catalog, api, emulator.base_url)
-
-    data = read_analytics(catalog, cid, until=datetime.now(UTC))
-    seeded = emulator.state()
-    assert data.summary.downloads == data.downloads["all"].total == 6
-    assert data.summary.photo_downloads + data.summary.video_downloads == 6
-    assert data.summary.visitors == 2 and len(data.visitors) == 2
-    assert sum(t.count for t in top_downloaded(catalog, cid, limit=100)) == 6
-    # top favourited: the two photos both clients chose, then the one only Ann chose
-    fav = [(t.media_id, t.count) for t in data.top_favourited]
-    both = {local_of[r] for r in photos[1:3]}
-    assert {m for m, n in fav if n == 2} == both and fav[-1] == (local_of[photos[0]], 1)
-    people = {p.email: p for p in data.clients}
-    assert {"ann@example.com", "bob@example.com"} <= set(people)
-    assert (people["ann@example.com"].name, people["ann@example.com"].favourites) == (
-        "Ann Smith",
-        3,
-    )
-    assert people["bob@example.com"].favourites == 2
-    downloads_by_email: dict[str, int] = {}
-    for d in seeded["downloads"]:
-        key = d["client_email"].lower()
-        downloads_by_email[key] = downloads_by_email.get(key, 0) + 1
-    assert {e: p.downloads for e, p in people.items() if p.downloads} == downloads_by_email
-    # the store orders pull has not landed yet: the store reads as empty, not as an error
-    assert data.orders == () and data.sales.points == ()

@@ -39,7 +39,7 @@ def add_parser(sub: Any) -> None:
         description="Client activity of a collection (or of every collection), read from the "
         "local catalogue, so it works offline; `remote pull` fetches the latest. Downloads are "
         "counted per local day, week (from Monday) or month, chosen from the span unless --by "
-        "says. Cancelled and refunded orders are listed but are no sale.",
+        "says. Pending, cancelled and refunded orders are listed but are no sale.",
     )
     p.add_argument(
         "collection", metavar="COLLECTION", nargs="?", help="id or name (default: every one)"

@@ -12,7 +12,7 @@ starting Monday) or calendar months here; that stays right across daylight-savin
 moves one row per busy slot into Python, never one per event. Buckets are zero-filled from the
 first event's bucket to the last event's (or `until`'s, when later).
 
-Orders whose status is cancelled or refunded are listed but count as no sale.
+Orders that are pending, cancelled or refunded are listed but are no sale (no revenue).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from gallery_desktop.errors import BadInputError
 Kind = Literal["all", "photo", "video"]
 KINDS: Final[tuple[Kind, ...]] = get_args(Kind)
 
-NOT_SALES: Final = ("cancelled", "canceled", "refunded")
+NOT_SALES: Final = ("pending", "cancelled", "canceled", "refunded")  # listed, but no sale
 TOP_LIMIT: Final = 20
 
 _SYMBOLS: Final = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
@@ -130,7 +130,7 @@ class Summary:
     visitors: int = 0
     visits: int = 0
     clients: int = 0
-    orders: int = 0  # sales: cancelled and refunded orders left out
+    orders: int = 0  # sales: pending, cancelled and refunded orders left out
     revenue: tuple[Money, ...] = ()
     last_activity: datetime | None = None
 
@@ -192,7 +192,7 @@ def _epoch_slot(column: str) -> str:
     return f"CAST(strftime('%s', {column}) AS INTEGER) / {SLOT_SECONDS}"
 
 
-_SALE: Final = "lower(status) NOT IN ('cancelled', 'canceled', 'refunded')"
+_SALE: Final = f"lower(status) NOT IN ({', '.join(repr(n) for n in NOT_SALES)})"
 # items_json as an array SQLite can walk (a malformed value counts as no items, not an error)
 _ITEMS: Final = (
     "json_each(CASE WHEN json_valid(o.items_json) AND json_type(o.items_json) = 'array' "
@@ -360,8 +360,9 @@ def _orders(conn: Connection, cid: int | None) -> list[OrderRow]:
             ", '') AS name, upper(o.currency) AS currency, o.total_cents, o.status, "
             f"(SELECT coalesce(sum({_QUANTITY}), 0) FROM {_ITEMS} j) AS items, "
             f"(SELECT group_concat({_QUANTITY} || ' × ' || "
-            "coalesce(json_extract(j.value, '$.product'), 'item') || "
-            f"coalesce(' ' || json_extract(j.value, '$.size'), ''), ', ') FROM {_ITEMS} j) "
+            "coalesce(nullif(json_extract(j.value, '$.product'), ''), 'item') || "
+            "coalesce(' ' || nullif(json_extract(j.value, '$.size'), ''), ''), ', ') "
+            f"FROM {_ITEMS} j) "
             f"AS summary FROM storeorder o WHERE {_scope(cid, 'o')} "
             "ORDER BY datetime(o.placed_at) DESC, o.id DESC"
         ),
@@ -532,7 +533,7 @@ def client_activity(catalog: Catalog, collection_id: int | None) -> list[ClientA
 
 
 def store_orders(catalog: Catalog, collection_id: int | None) -> list[OrderRow]:
-    """Every order, newest first (cancelled and refunded ones too: `is_sale` tells)."""
+    """Every order, newest first (pending, cancelled and refunded ones too: `is_sale` tells)."""
     with _snapshot(catalog) as conn:
         return _orders(conn, collection_id)
 

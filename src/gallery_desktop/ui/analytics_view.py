@@ -532,7 +532,7 @@ class AnalyticsView(QDialog):
             f"<b>{format_spend(s.revenue)}</b> from {s.orders:,} orders · average order "
             f"{average} · {pieces:,} pieces sold"
             + (
-                f" · {len(data.orders) - s.orders} cancelled or refunded"
+                f" · {len(data.orders) - s.orders} pending, cancelled or refunded"
                 if len(data.orders) > s.orders
                 else ""
             )
