@@ -72,27 +72,63 @@ def test_every_request_is_a_contract_operation_with_a_valid_body(
         conn.execute(
             text(
                 "UPDATE collection SET password = 'pw', expiry_date = '2031-05-01', "
-                "downloadable = 1, download_pin = '1234' WHERE id = :c"
+                "downloadable = 1, download_pin = '1234', store_enabled = 1, "
+                "cover_media_id = (SELECT min(id) FROM media WHERE kind = 'photo') WHERE id = :c"
+            ),
+            {"c": cid},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO storesettings (collection_id, enabled, currency, "
+                "minimum_order_cents, price_sheet_json) VALUES (:c, 1, 'EUR', 1000, "
+                '\'[{"name": "Print", "sizes": [{"label": "A4", '
+                '"price_cents": 900}]}]\')'
+            ),
+            {"c": cid},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO client (collection_id, email, name, access_level, created_at) "
+                "VALUES (:c, 'ada@example.com', 'Ada', 'favourite', '2030-01-01 00:00:00')"
+            ),
+            {"c": cid},
+        )
+        conn.execute(
+            text(
+                "UPDATE gallery SET download_override_json = "
+                '\'{"watermarked": false, "sizes": ["web640"]}\' WHERE collection_id = :c'
             ),
             {"c": cid},
         )
     link_collection(catalog, cid)
+    with catalog.write_conn() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sharinglink (media_id, token, expires_at, created_at) SELECT "
+                "min(id), 'contract-link', '2031-01-01 00:00:00', '2030-01-01 00:00:00' "
+                "FROM media WHERE kind = 'photo'"
+            )
+        )
     worker = SyncWorker(catalog, api, tmp_path / "uploads")
     worker.run_once()
     rename_collection(catalog, cid, "Lake, renamed")
+    with catalog.write_conn() as conn:
+        conn.execute(text("UPDATE sharinglink SET revoked_at = '2030-02-01 00:00:00'"))
     worker.run_once()
     remote_id = emulator.state()["collections"][0]["id"]
-    emulator.seed(remote_id)
+    emulator.seed(remote_id, store_orders=2)
     pull_all(catalog, api, emulator.base_url)
 
     assert len(recording.sent) > 20
     seen_methods = set()
+    seen_operations = set()
     for request in recording.sent:
         path = request.url.path.removeprefix(base_path) or "/"
         matches = [op for m, p, op in operations if m == request.method and p.match(path)]
         assert matches, f"{request.method} {path} is not in the contract"
         seen_methods.add(request.method)
         op = matches[0]
+        seen_operations.add(op["operationId"])
         if request.method in WRITES and path != "/session":
             assert request.headers.get("X-CSRF-Token"), f"{request.method} {path}: no CSRF"
         if request.method == "POST" and path != "/session":
@@ -104,3 +140,13 @@ def test_every_request_is_a_contract_operation_with_a_valid_body(
             errors = [e.message for e in validator.iter_errors(body)]
             assert errors == [], f"{request.method} {path}: {errors} in {body}"
     assert {"GET", "POST", "PUT", "PATCH"} <= seen_methods
+    delivery = {
+        "replaceClients",
+        "updateDesign",
+        "updateStore",
+        "createGallery",  # with its download_override
+        "createSharingLink",
+        "updateSharingLink",
+        "listStoreOrders",
+    }
+    assert delivery <= seen_operations, delivery - seen_operations
