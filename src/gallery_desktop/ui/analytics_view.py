@@ -399,10 +399,6 @@ class AnalyticsView(QDialog):
             lambda exc: self._failed(generation, exc),
         )
 
-    @property
-    def reading(self) -> bool:
-        return self.status.text() == "Reading…"
-
     def _loaded(self, generation: int, data: Analytics) -> None:
         if generation != self._generation:
             return  # a newer read is on its way
@@ -418,10 +414,7 @@ class AnalyticsView(QDialog):
 
     def set_kind(self, kind: Kind) -> None:
         self.kind = kind
-        button = self.kind_buttons.button(
-            next(i for i, (k, _t) in enumerate(KIND_CHOICES) if k == kind)
-        )
-        button.setChecked(True)
+        self.kind_buttons.button([k for k, _text in KIND_CHOICES].index(kind)).setChecked(True)
         if self.data is not None:
             self._show_downloads(self.data)
 
@@ -436,11 +429,9 @@ class AnalyticsView(QDialog):
         s = data.summary
         self.title.setText(data.collection_name)
         self.setWindowTitle(f"Analytics — {data.collection_name}")
-        last = (
-            f"last client activity {when_text(s.last_activity)}"
-            if s.last_activity
-            else ("no client activity yet")
-        )
+        last = "no client activity yet"
+        if s.last_activity is not None:
+            last = f"last client activity {when_text(s.last_activity)}"
         self.status.setText(
             f"Read from this computer at {when_text(data.read_at)} (works offline); {last}."
         )
