@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
@@ -90,6 +90,9 @@ class FavouriteCopyDialog(QDialog):
         for widget in (self.heading, self.progress, self.status, self.report):
             layout.addWidget(widget)
         layout.addLayout(buttons)
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting mid-copy: stop and take back rather than hold up the exit
+            app.aboutToQuit.connect(self.cancel)
 
     @property
     def running(self) -> bool:
