@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -17,6 +18,11 @@ from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
 
 CLIENT_NAMES = {"ann@example.com": "Ann Lee", "bob@example.com": "Bob Stone"}
+
+
+def chosen_on(day: int) -> str:
+    """How the n-th favourite of a list (day n, 10:00 UTC) is shown: in local time."""
+    return datetime(2026, 2, day, 10, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def add_favourites(

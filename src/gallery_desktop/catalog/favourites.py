@@ -206,10 +206,13 @@ def favourited_photos(
     return [FavouritedPhoto(r, marks.get(r.id, ())) for r in records]
 
 
-def describe(mark: FavouriteMark) -> str:
-    """One line for a tooltip, the inspector or the CLI: who, which list, when (local time),
-    and the note."""
+def list_and_time(mark: FavouriteMark) -> str:
+    """Which list, and when it was chosen (local time): "Favourites, 2026-02-01 10:00"."""
     when = mark.chosen_at.astimezone().strftime("%Y-%m-%d %H:%M") if mark.chosen_at else ""
-    where = ", ".join(p for p in (mark.list_name, when) if p)
+    return ", ".join(p for p in (mark.list_name, when) if p)
+
+
+def describe(mark: FavouriteMark) -> str:
+    """One line for a tooltip or the CLI: who, which list, when, and the note."""
     note = f": “{mark.note}”" if mark.note else ""
-    return f"{mark.who} ({where}){note}"
+    return f"{mark.who} ({list_and_time(mark)}){note}"

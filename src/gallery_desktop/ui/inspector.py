@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
-from gallery_desktop.catalog.favourites import client_count, describe, favourites_in
+from gallery_desktop.catalog.favourites import client_count, favourites_in, list_and_time
 from gallery_desktop.catalog.media import MediaRecord
 from gallery_desktop.ui.grid_model import culling_text
 
@@ -66,8 +66,10 @@ def favourites_text(rec: MediaRecord) -> str:
     if not marks:
         return "—"
     clients = client_count(marks)
-    head = f"♥ {clients} client{'s' if clients != 1 else ''}"
-    return "\n".join([head, *(describe(m) for m in marks)])
+    lines = [f"♥ {clients} client{'s' if clients != 1 else ''}"]
+    for m in marks:  # the panel is narrow: who, then where and when, then the note
+        lines += ["", m.who, list_and_time(m)] + ([f"“{m.note}”"] if m.note else [])
+    return "\n".join(lines)
 
 
 class Inspector(QWidget):
