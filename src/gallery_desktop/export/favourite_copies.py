@@ -9,6 +9,7 @@ while the rest is copied, and a cancelled run takes back everything it wrote.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from gallery_desktop.catalog.media import (
     MediaView,
     media_ids,
 )
+from gallery_desktop.catalog.watched import catalogued_folders
 from gallery_desktop.errors import BadInputError
 from gallery_desktop.export.items import NO_WATERMARK, ExportRequest
 from gallery_desktop.export.run import ExportProgress, ExportSummary, run_export
@@ -41,6 +43,18 @@ def whose(who: str) -> str:
     }.get(who, f"favourites of {who}")
 
 
+def _refuse_catalogued(catalog: Catalog, out_dir: Path) -> None:
+    """The export's own refusal, said for copies (run_export checks again)."""
+    target = os.path.realpath(out_dir)
+    for name, folder in catalogued_folders(catalog):
+        root = os.path.realpath(os.fsdecode(folder))
+        if target == root or target.startswith(root.rstrip(os.sep) + os.sep):
+            raise BadInputError(
+                f"{out_dir} is inside {name} ({root}): copies there would be catalogued as "
+                "new photos of it. Choose a folder outside it"
+            )
+
+
 def copy_favourites(
     catalog: Catalog,
     collection_id: int,
@@ -56,6 +70,7 @@ def copy_favourites(
 
     Raises BadInputError when there are no such favourites or the folder is not allowed."""
     where = MediaFilter(favourited_by=who)
+    _refuse_catalogued(catalog, out_dir)
     if not media_ids(catalog, MediaView(collection_id, where=where), limit=1):
         raise BadInputError(f"nothing to copy: this collection has no {whose(who)}")
     request = ExportRequest(
