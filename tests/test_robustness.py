@@ -166,9 +166,9 @@ def test_libraw_fallback_and_drops_take_names_that_are_not_utf8(tmp_path: Path) 
     meta = probe._raw_metadata_from_libraw(odd)
     assert meta is not None and (meta.width, meta.height) == (3024, 4032)
 
-    from gallery_desktop.ui.main_window import MainWindow
+    from gallery_desktop.ui.dropped_folders import local_folders
 
     folder = os.path.join(bytes(tmp_path), b"caf\xe9")
     os.mkdir(folder)
     url = QUrl.fromEncoded(b"file://" + bytes(tmp_path).replace(b" ", b"%20") + b"/caf%E9")
-    assert MainWindow._folders([url]) == [folder]
+    assert local_folders([url]) == [folder]

@@ -15,8 +15,11 @@ from typing import Any, TextIO
 
 from gallery_desktop import (
     __version__,
+    cli_analytics,
     cli_cover,
+    cli_defaults,
     cli_export,
+    cli_favourites,
     cli_remote,
     cli_settings,
     cli_watermark,
@@ -112,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_remote.add_parser(sub)
     cli_settings.add_parser(sub)
     cli_cover.add_parser(sub)
+    cli_analytics.add_parser(sub)
+    cli_favourites.add_parser(sub)
+    cli_defaults.add_parser(sub)
     return p
 
 
@@ -183,6 +189,14 @@ def run_command(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: Tex
             return cli_watermark.run(args, catalog, out)
         if args.command == "settings":
             return cli_settings.run(args, catalog, out)
+        if args.command == "analytics":
+            return cli_analytics.run(args, catalog, out)
+        if args.command == "favourites":
+            cancel = CancelToken()
+            with _ctrl_c_cancels(cancel, err):
+                return cli_favourites.run(args, catalog, out, err, cancel)
+        if args.command == "defaults":
+            return cli_defaults.run(args, catalog, out)
         if args.command in ("cover", "templates"):
             return cli_cover.run(args, catalog, out, cache)
         if args.command == "remote":

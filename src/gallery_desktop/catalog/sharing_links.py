@@ -5,11 +5,12 @@ collection is published (the outbox sends them: migration 0006)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import utcnow
@@ -87,6 +88,21 @@ def list_links(catalog: Catalog, collection_id: int) -> list[LinkInfo]:
         )
         for r in rows
     ]
+
+
+def photos_among(catalog: Catalog, media_ids: Sequence[int]) -> list[int]:
+    """The photos (not videos, not missing files) among `media_ids`, in their order."""
+    if not media_ids:
+        return []
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id FROM media WHERE kind = 'photo' AND state = 'ok' AND id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": list(media_ids)},
+        ).all()
+    found = {int(r.id) for r in rows}
+    return [m for m in media_ids if m in found]
 
 
 def create_link(catalog: Catalog, media_id: int, expires_on: date | None = None) -> int:

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
@@ -206,7 +205,7 @@ class CollectionSettingsDialog(QDialog):
         return self.buttons.button(QDialogButtonBox.StandardButton.Save)
 
     def _link_failed(self, message: str) -> None:
-        QMessageBox.warning(self, "Sharing Link", message)
+        self.problem.setText(f"Sharing link: {message}")
 
     # -- saving -----------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize, Qt, QUrl
+from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -36,8 +36,11 @@ from gallery_desktop.paths import AppPaths
 from gallery_desktop.ui.account_dialog import AccountDialog, PublishAction, RemoteAccount
 from gallery_desktop.ui.changes import CatalogueChanges
 from gallery_desktop.ui.compare import MAX_COMPARED, CompareView
+from gallery_desktop.ui.delivery_actions import DeliveryActions
+from gallery_desktop.ui.dropped_folders import local_folders
 from gallery_desktop.ui.export_dialog import ExportDialog, ExportScope
 from gallery_desktop.ui.filter_bar import FilterBar
+from gallery_desktop.ui.grid_delegate import MediaCellDelegate
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
 from gallery_desktop.ui.inspector import Inspector
 from gallery_desktop.ui.loupe import Loupe
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
         self.grid.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.grid.setLayoutMode(QListView.LayoutMode.Batched)
         self.grid.setModel(self.grid_model)
+        self.grid.setItemDelegate(MediaCellDelegate(self.grid))
         self.grid.setMovement(QListView.Movement.Static)  # icons stay in order...
         self.grid.setDragEnabled(True)  # ...but photos can be dragged onto a gallery
         self.grid.setDragDropMode(QListView.DragDropMode.DragOnly)
@@ -143,6 +147,10 @@ class MainWindow(QMainWindow):
         self.export_action.triggered.connect(self.open_export)
         bar.addActions([self.watermarks_action, self.export_action])
         self._add_remote(bar)
+        self.delivery = DeliveryActions(
+            self, catalog, cache, self.tasks, self.sync_panel, self.selected_media_ids
+        )
+        self.delivery.add_to(bar)
 
         self._add_culling_keys()
         self._add_view_keys()
@@ -366,6 +374,7 @@ class MainWindow(QMainWindow):
         place = self.sidebar.place()
         self.filter_bar.show_favourites(self.catalog, place.collection_id if place else None)
         self.publish_action.show_collection(place.collection_id if place else None)
+        self.delivery.show_collection(place.collection_id if place else None)
         if place is None:
             self.grid_model.show(None)
             return
@@ -533,27 +542,14 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop ---------------------------------------------------------------------
 
-    @staticmethod
-    def _folders(urls: list[QUrl]) -> list[str | bytes]:
-        """Dropped folders as raw bytes: names that are not UTF-8 survive the trip."""
-        out: list[str | bytes] = []
-        for url in urls:
-            if not url.isLocalFile():
-                continue
-            encoded = url.path(QUrl.ComponentFormattingOption.FullyEncoded)
-            raw = bytes(QByteArray.fromPercentEncoding(encoded.encode("ascii")).data())
-            if os.path.isdir(raw):
-                out.append(raw)
-        return out
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if event.mimeData().hasUrls() and self._folders(event.mimeData().urls()):
+        if event.mimeData().hasUrls() and local_folders(event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        folders = self._folders(event.mimeData().urls())
+        folders = local_folders(event.mimeData().urls())
         if folders:
             event.acceptProposedAction()
             self.import_folders(folders)

@@ -35,6 +35,7 @@ from gallery_desktop.catalog.sharing_links import (
     LinkInfo,
     create_link,
     list_links,
+    photos_among,
     revoke_link,
     set_link_expiry,
 )
@@ -68,7 +69,7 @@ class DownloadsTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self.catalog, self.collection_id = catalog, collection_id
-        self.selected_photos = tuple(selected_photos)
+        self.selected_photos = tuple(photos_among(catalog, selected_photos))
         layout = QVBoxLayout(self)
         layout.addWidget(self._collection_box(settings))
         layout.addWidget(self._gallery_box(settings))
@@ -199,7 +200,7 @@ class DownloadsTab(QWidget):
         self.new_link = QPushButton(f"New Link for the Selected Photo{'s' if count > 1 else ''}")
         self.new_link.setEnabled(count > 0)
         if not count:
-            self.new_link.setToolTip("Select photos in the grid first")
+            self.new_link.setToolTip("Select photos in the grid first (videos get no links)")
         self.new_link.clicked.connect(self._make_links)
         self.expire_link = QPushButton("Change Expiry…")
         self.expire_link.clicked.connect(self._change_expiry)
