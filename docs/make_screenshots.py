@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,9 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
+from gallery_desktop.catalog.collection_settings import apply_settings
 from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.store import PriceSize, Product, Store, save_store
 from gallery_desktop.catalog.watermarks import add_watermark, set_collection_watermark
 from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
@@ -166,16 +169,81 @@ def gallery_service(app: QApplication, window: MainWindow, out: Path, home: Path
     wait_for(app, lambda: panel.busy is None, 60.0)
     remote = httpx.get(f"{server.root_url}/_emulator/state", timeout=10).json()["data"]
     if remote["collections"]:
-        control("/seed", {"collection_id": remote["collections"][0]["id"], "items": 4, "seed": 7})
+        control(
+            "/seed",
+            {
+                "collection_id": remote["collections"][0]["id"],
+                "clients": 3,
+                "items": 4,
+                "downloads": 40,
+                "visitors": 6,
+                "store_orders": 5,
+                "seed": 7,
+            },
+        )
         panel.pull_now()
         wait_for(app, lambda: panel.busy is None, 60.0)
         panel.hide()
         bar = window.filter_bar
-        if bar.favourites.count() > 2:
-            bar.favourites.setCurrentIndex(2)
+        emails = [
+            i for i in range(bar.favourites.count()) if "@" in str(bar.favourites.itemData(i))
+        ]
+        if emails:  # one client's favourites, with the badges of everyone's
+            bar.favourites.setCurrentIndex(emails[0])
         settle(app, window, 1.0)
         window.grab().save(str(out / "favourites-filter.png"))
+        client_delivery(app, window, out)
     server.stop()
+
+
+def client_delivery(app: QApplication, window: MainWindow, out: Path) -> None:
+    """Each tab of Client Settings, the analytics of what clients did, and Preferences."""
+    catalog = window.catalog
+    cid = window.delivery.collection_id
+    assert cid is not None
+    apply_settings(
+        catalog,
+        cid,
+        [
+            "status=published",
+            "password=northlight",
+            f"expiry_date={date.today() + timedelta(days=120)}",
+            "expiry_reminder_days=7",
+            "downloadable=on",
+            "download_sizes=original,high,web2048",
+            "download_pin=2468",
+        ],
+    )
+    products = (
+        Product("Fine art print", (PriceSize("8×10", 2500), PriceSize("11×14", 4000))),
+        Product("Canvas", (PriceSize("20×30", 12000),)),
+        Product("Album", (PriceSize("10×10, 30 pages", 45000),)),
+    )
+    save_store(catalog, cid, Store(True, "EUR", 3000, products))
+    window.grid.setCurrentIndex(window.grid_model.index(1))
+    dialog = window.delivery.open_settings()
+    assert dialog is not None
+    dialog.resize(1180, 760)
+    dialog.downloads.new_link.click()
+    dialog.design.set_cover(window.selected_media_ids()[0])
+    for index, name in enumerate(("access", "downloads", "store", "cover")):
+        dialog.tabs.setCurrentIndex(index)
+        settle(app, window, 1.0)
+        dialog.grab().save(str(out / f"settings-{name}.png"))
+    dialog.reject()
+    view = window.delivery.open_analytics()
+    assert view is not None
+    view.resize(1180, 760)
+    wait_for(app, lambda: view.data is not None)
+    for index, name in ((0, "analytics"), (4, "analytics-store")):
+        view.tabs.setCurrentIndex(index)
+        settle(app, window, 0.5)
+        view.grab().save(str(out / f"{name}.png"))
+    view.close()
+    prefs = window.delivery.open_preferences()
+    settle(app, window, 0.3)
+    prefs.grab().save(str(out / "preferences.png"))
+    prefs.reject()
 
 
 def main(out: Path) -> None:
