@@ -13,11 +13,14 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event
+from sqlalchemy import text as sql
 
+from conftest import make_shoot
 from favourite_helpers import add_favourites, chosen_on, shoot_with_favourites
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.favourites import FavouriteMark
+from gallery_desktop.catalog.favourites import FavouriteMark, favourites_version
 from gallery_desktop.catalog.media import MediaView
+from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.grid_delegate import (
     BADGE_COLOUR,
@@ -228,3 +231,40 @@ def test_the_inspector_lists_who_favourited_the_current_photo(
     ]
     win.grid.setCurrentIndex(win.grid_model.index(_row(win.grid_model, ids["cover"])))
     assert win.inspector.values["favourites"].text() == "—"
+
+
+def test_the_favourites_version_follows_content_not_ids(
+    catalog: Catalog, cache: ThumbnailCache, tmp_path: Path
+) -> None:
+    """A pull replaces a list's rows whole and SQLite can hand out the same ids again: a swap
+    of photo, or an edited note, must still change the version the grid watches."""
+    cid = import_folder(catalog, cache, make_shoot(tmp_path / "s"), workers=1).collection_id
+    with catalog.write_conn() as conn:
+        a, b = [r[0] for r in conn.execute(sql("SELECT id FROM media ORDER BY id LIMIT 2"))]
+        conn.execute(
+            sql(
+                "INSERT INTO favoritelist (id, collection_id, name, email, created_at) "
+                "VALUES (1, :c, 'Favourites', 'ada@example.com', '2027-01-01')"
+            ),
+            {"c": cid},
+        )
+    versions = []
+
+    def replace_with(media_id: int, note: str | None) -> None:
+        with catalog.write_conn() as conn:
+            conn.execute(sql("DELETE FROM favorite WHERE list_id = 1"))
+            conn.execute(
+                sql(
+                    "INSERT INTO favorite (id, list_id, media_id, note, chosen_at) "
+                    "VALUES (1, 1, :m, :n, '2027-01-01')"
+                ),
+                {"m": media_id, "n": note},
+            )
+        versions.append(favourites_version(catalog))
+
+    replace_with(a, "love it")
+    replace_with(b, "love it")  # same id, another photo
+    replace_with(b, "this one instead")  # same id, same photo, another note
+    replace_with(b, "this one instead")  # nothing changed
+    assert versions[0] != versions[1] != versions[2]
+    assert versions[2] == versions[3]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -142,15 +143,22 @@ def favourites_of(
 
 
 def favourites_version(catalog: Catalog) -> tuple[int, ...]:
-    """Changes whenever a pull adds, removes or replaces favourites (a pull replaces a list's
-    rows whole, so new rows get new ids): cheap enough to ask at every catalogue change."""
+    """Changes whenever a pull adds, removes or replaces favourites, or edits a note. Content,
+    not ids: a pull replaces a list's rows whole and SQLite may hand out the same ids again.
+    Cheap enough to ask at every catalogue change (one pass over two small tables)."""
     with catalog.engine.connect() as conn:
         row = conn.exec_driver_sql(
-            "SELECT (SELECT count(*) FROM favorite), (SELECT coalesce(max(id), 0) FROM favorite), "
-            "(SELECT count(*) FROM favoritelist), "
-            "(SELECT coalesce(max(id), 0) FROM favoritelist)"
+            "SELECT count(*), total(list_id * 1000003 + media_id), "
+            "total((list_id * 1000003 + media_id) * (media_id % 9973 + 1)), "
+            "group_concat(media_id || ':' || note, char(31)) FROM favorite"
         ).one()
-    return tuple(int(v) for v in row)
+        lists = conn.exec_driver_sql(
+            "SELECT count(*), total(id), group_concat(id || ':' || coalesce(email, ''), ' ') "
+            "FROM favoritelist"
+        ).one()
+    notes = zlib.crc32(str(row[3] or "").encode())
+    names = zlib.crc32(str(lists[2] or "").encode())
+    return (int(row[0]), int(row[1]), int(row[2]), notes, int(lists[0]), int(lists[1]), names)
 
 
 @dataclass(frozen=True)
