@@ -124,13 +124,15 @@ def test_editing_clients_of_a_published_collection_queues_its_settings(
 
 @pytest.mark.parametrize(
     ("typed", "cents"),
-    [("12.50", 1250), ("12,5", 1250), ("€ 12", 1200), ("0", 0), ("1 000.00", 100000)],
+    [("12.50", 1250), ("12,5", 1250), ("€ 12", 1200), ("0", 0), ("1 000.00", 100000), ("0.05", 5)],
 )
 def test_money_is_read_in_cents(typed: str, cents: int) -> None:
     assert parse_money(typed) == cents
 
 
-@pytest.mark.parametrize("typed", ["", "abc", "-1", "1.234", "nan", "2000000"])
+@pytest.mark.parametrize(
+    "typed", ["", "abc", "-1", "1.234", "nan", "2000000", "1,000", "1.000,50", "1e30", "inf", "12."]
+)
 def test_money_that_is_not_a_price_is_refused(typed: str) -> None:
     with pytest.raises(ValueError):
         parse_money(typed)

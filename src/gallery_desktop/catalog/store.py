@@ -10,7 +10,6 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from sqlalchemy import Connection, text
@@ -55,16 +54,20 @@ class Store:
         ]
 
 
+_AMOUNT = re.compile(r"(\d{1,9})(?:[.,](\d{1,2}))?")
+
+
 def parse_money(value: str) -> int:
-    """'12.50', '12,50', '€12' → 1250 cents; a clear ValueError otherwise."""
-    v = re.sub(r"[\s€$£¥]", "", value).replace(",", ".")
-    try:
-        amount = Decimal(v)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount (write it like 12.50)") from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"{value!r}: an amount of at least 0 with at most two decimals")
-    cents = int(amount * 100)
+    """'12.50', '12,50', '€12' → 1250 cents; a clear ValueError otherwise. No thousands
+    separators ('1,000' could mean one euro or a thousand: it is refused), no exponents."""
+    v = re.sub(r"[\s€$£¥]", "", value)
+    match = _AMOUNT.fullmatch(v)
+    if match is None:
+        if re.fullmatch(r"\d{1,3}([.,]\d{3})+([.,]\d{1,2})?", v):
+            raise ValueError(f"{value!r}: write the amount without a thousands separator")
+        raise ValueError(f"{value!r} is not an amount (write it like 12.50)")
+    whole, fraction = match.group(1), (match.group(2) or "").ljust(2, "0")
+    cents = int(whole) * 100 + int(fraction)
     if cents > MAX_CENTS:
         raise ValueError(f"{value!r} is more than {MAX_CENTS // 100}")
     return cents
