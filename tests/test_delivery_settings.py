@@ -5,6 +5,7 @@ sharing links, a gallery's own choices, single/bulk downloads and the plain-lang
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from gallery_desktop.catalog.delivery_rules import (
 from gallery_desktop.catalog.models import utcnow
 from gallery_desktop.catalog.sharing_links import (
     create_link,
+    last_day,
     list_links,
     revoke_link,
     set_link_expiry,
@@ -189,7 +191,7 @@ def test_sharing_links_are_made_expire_and_are_revoked(catalog: Catalog, wedding
     links = {link.id: link for link in list_links(catalog, wedding)}
     assert links[first].file_name == "a.jpg" and links[first].state(now) == "waiting for sync"
     assert links[first].expires_at is not None
-    assert links[first].expires_at.date() == date.today() + timedelta(days=7)
+    assert last_day(links[first].expires_at) == date.today() + timedelta(days=7)
     assert links[second].expires_at is None
     revoke_link(catalog, second)
     set_link_expiry(catalog, first, None)
@@ -198,6 +200,26 @@ def test_sharing_links_are_made_expire_and_are_revoked(catalog: Catalog, wedding
     with pytest.raises(BadInputError, match="revoked"):
         set_link_expiry(catalog, second, date.today())
     assert links[first].state(now + timedelta(days=3650)) == "waiting for sync"
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Asia/Tokyo", "UTC"])
+def test_a_link_works_until_the_end_of_its_last_local_day(
+    catalog: Catalog, wedding: int, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        day = date.today() + timedelta(days=3)
+        link = create_link(catalog, _media_id(catalog, wedding, "a.jpg"), day)
+        (info,) = [x for x in list_links(catalog, wedding) if x.id == link]
+        assert info.expires_at is not None
+        local_end = info.expires_at.astimezone()
+        assert (local_end.date(), local_end.hour, local_end.minute) == (day, 23, 59)
+        assert info.state(info.expires_at - timedelta(seconds=1)) == "waiting for sync"
+        assert info.state(info.expires_at + timedelta(seconds=1)) == "expired"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_sharing_links_refuse_videos_past_days_and_unknown_photos(
@@ -394,7 +416,7 @@ def test_cli_links(imported: InProcessCli) -> None:
     r = cli("settings", "Wedding", "link", "add", "a.jpg", "--expires", day, "--json")
     assert r.code == 0, r.err
     (link,) = r.json()["sharing_links"]
-    assert link["file"] == "a.jpg" and link["expires_at"].startswith(day)
+    assert link["file"] == "a.jpg" and link["expires_on"] == day
     assert cli("settings", "Wedding", "link", "revoke", str(link["id"])).code == 0
     assert cli("settings", "Wedding", "--json").json()["sharing_links"][0]["state"] == "revoked"
     bad = cli("settings", "Wedding", "link", "add", "nothing.jpg")

@@ -41,6 +41,7 @@ class LinkInfo:
             "file": self.file_name,
             "url": self.url,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "expires_on": last_day(self.expires_at).isoformat() if self.expires_at else None,
             "state": self.state(now),
         }
 
@@ -54,12 +55,19 @@ def _aware(value: Any) -> datetime | None:
 
 
 def _end_of(day: date | None) -> datetime | None:
-    """A link that expires on a day still works that whole day (as collections do)."""
+    """A link that expires on a day still works that whole day, in this computer's time zone
+    (as collections do: `before_show` compares with the local date)."""
     if day is None:
         return None
     if day < date.today():
         raise BadInputError(f"{day.isoformat()} is in the past: choose a later expiry")
-    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+    local_end = datetime.combine(day, time(23, 59, 59)).astimezone()  # naive → local zone
+    return local_end.astimezone(UTC)
+
+
+def last_day(moment: datetime) -> date:
+    """The local date a link's expiry time falls on (what the photographer chose)."""
+    return moment.astimezone().date()
 
 
 def _naive(value: datetime | None) -> datetime | None:

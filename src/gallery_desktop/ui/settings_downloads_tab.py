@@ -34,6 +34,7 @@ from gallery_desktop.catalog.models import utcnow
 from gallery_desktop.catalog.sharing_links import (
     LinkInfo,
     create_link,
+    last_day,
     list_links,
     photos_among,
     revoke_link,
@@ -218,7 +219,7 @@ class DownloadsTab(QWidget):
         self._link_rows: list[LinkInfo] = list_links(self.catalog, self.collection_id)
         self.links.setRowCount(len(self._link_rows))
         for row, link in enumerate(self._link_rows):
-            expires = link.expires_at.date().isoformat() if link.expires_at else "never"
+            expires = last_day(link.expires_at).isoformat() if link.expires_at else "never"
             for col, text in enumerate((link.file_name, link.state(now), expires, link.url or "")):
                 self.links.setItem(row, col, QTableWidgetItem(text))
         has = bool(self._link_rows)
@@ -252,7 +253,7 @@ class DownloadsTab(QWidget):
         link = self._chosen_link()
         if link is None:
             return
-        dialog = ExpiryDialog(link.expires_at.date() if link.expires_at else None, self)
+        dialog = ExpiryDialog(last_day(link.expires_at) if link.expires_at else None, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._act(lambda: set_link_expiry(self.catalog, link.id, dialog.chosen()))
 
