@@ -4,11 +4,14 @@ writes nothing, Cancel writes nothing, and sharing links act at once."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QMainWindow
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
@@ -19,9 +22,12 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.delivery_rules import read_settings
 from gallery_desktop.catalog.sharing_links import list_links
 from gallery_desktop.catalog.store import PriceSize, Product, Store, read_store, save_store
+from gallery_desktop.catalog.templates import read_design
 from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.ui import cover_preview
 from gallery_desktop.ui.collection_settings_dialog import CollectionSettingsDialog
+from gallery_desktop.ui.tasks import BackgroundTasks
 
 TODAY = date(2027, 3, 1)
 
@@ -198,8 +204,6 @@ def test_without_a_selection_no_link_can_be_made(
 
 
 def test_the_cover_tab_is_saved_with_the_rest(qtbot: QtBot, catalog: Catalog, wedding: int) -> None:
-    from gallery_desktop.catalog.templates import read_design
-
     photo = _photo(catalog, wedding, "a.jpg")
     d = _dialog(qtbot, catalog, wedding)
     assert d.tabs.tabText(3) == "Cover && Display"
@@ -208,3 +212,43 @@ def test_the_cover_tab_is_saved_with_the_rest(qtbot: QtBot, catalog: Catalog, we
     d.save()
     assert d.result() == d.DialogCode.Accepted
     assert read_design(catalog, wedding).cover_media_id == photo
+
+
+def test_closing_while_the_cover_draws_drops_the_drawing(
+    qtbot: QtBot, catalog: Catalog, wedding: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dialog is deleted on close; a cover drawing that ends later must not reach it."""
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    tasks = BackgroundTasks(window)
+    real = cover_preview._draw
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cover_preview, "_draw", slow)
+    dialog = CollectionSettingsDialog(catalog, wedding, window, tasks=tasks, today=TODAY)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    qtbot.waitUntil(lambda: dialog.design.preview._drawing, timeout=5000)
+    with qtbot.waitSignal(dialog.destroyed, timeout=5000):
+        dialog.reject()
+    assert tasks.wait(5000)
+    qtbot.wait(100)  # the worker's result is delivered, and dropped
+
+
+def test_a_design_that_cannot_be_saved_writes_nothing_else(
+    qtbot: QtBot, catalog: Catalog, wedding: int
+) -> None:
+    photo = _photo(catalog, wedding, "a.jpg")
+    before = read_settings(catalog, wedding)
+    d = _dialog(qtbot, catalog, wedding)
+    d.access.password.setText("changed")
+    d.design.set_cover(photo)
+    with catalog.write_conn() as conn:  # the cover goes missing meanwhile
+        conn.execute(text("UPDATE media SET state = 'missing' WHERE id = :m"), {"m": photo})
+    d.save()
+    assert d.result() != d.DialogCode.Accepted
+    assert "choose another cover photo" in d.problem.text()
+    assert read_settings(catalog, wedding).password == before.password == "smith"

@@ -447,28 +447,34 @@ def save_design(catalog: Catalog, collection_id: int, design: Design) -> Templat
     """Save a design in one transaction: the template (a changed built-in becomes a copy named
     after the collection; a changed template of the photographer's own is updated), the cover
     and its focal point. Returns the template the collection now uses."""
-    style = _checked(design.style)
-    fx, fy = _focal(design.focal[0], "x"), _focal(design.focal[1], "y")
     ensure_builtin_templates(catalog)
     with catalog.write() as session:
-        c = _collection(session, collection_id)
-        row = _find(session, design.template_id)
-        if design.cover_media_id is not None:
-            _cover_media(session, c, design.cover_media_id)
-        if _style(row) != style:
-            if is_builtin(row.name):
-                row = Template(name=_free_name(session, f"{row.name} – {c.name}"))
-            else:
-                row.updated_at = utcnow()
-            _write_style(row, style)
-            session.add(row)
-            session.flush()
-        c.template_id = row.id
-        c.cover_media_id, c.cover_focal_x, c.cover_focal_y = design.cover_media_id, fx, fy
-        c.updated_at = utcnow()
-        session.add(c)
+        return save_design_in(session, collection_id, design)
+
+
+def save_design_in(session: Session, collection_id: int, design: Design) -> TemplateRecord:
+    """`save_design` inside the caller's transaction (the settings dialog saves every tab in
+    one); the built-in templates must exist already (`ensure_builtin_templates`)."""
+    style = _checked(design.style)
+    fx, fy = _focal(design.focal[0], "x"), _focal(design.focal[1], "y")
+    c = _collection(session, collection_id)
+    row = _find(session, design.template_id)
+    if design.cover_media_id is not None:
+        _cover_media(session, c, design.cover_media_id)
+    if _style(row) != style:
+        if is_builtin(row.name):
+            row = Template(name=_free_name(session, f"{row.name} – {c.name}"))
+        else:
+            row.updated_at = utcnow()
+        _write_style(row, style)
+        session.add(row)
         session.flush()
-        return _record(row)
+    c.template_id = row.id
+    c.cover_media_id, c.cover_focal_x, c.cover_focal_y = design.cover_media_id, fx, fy
+    c.updated_at = utcnow()
+    session.add(c)
+    session.flush()
+    return _record(row)
 
 
 def cover_candidates(

@@ -37,6 +37,7 @@ from gallery_desktop.catalog.collection_settings import (
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.delivery_rules import DeliverySettings, read_settings
 from gallery_desktop.catalog.store import Store, check_store, read_store, write_store
+from gallery_desktop.catalog.templates import ensure_builtin_templates, save_design_in
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.cover_preview import DesignTab
@@ -82,7 +83,8 @@ class CollectionSettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.access = AccessTab(self.saved, list_clients(catalog, collection_id))
         self.downloads = DownloadsTab(catalog, collection_id, self.saved, selected_photos)
-        self.store_tab = StoreTab(read_store(catalog, collection_id))
+        self.saved_store = read_store(catalog, collection_id)
+        self.store_tab = StoreTab(self.saved_store)
         self.tabs.addTab(self.access, "Client Access")
         self.tabs.addTab(self.downloads, "Downloads")
         self.tabs.addTab(self.store_tab, "Store")
@@ -216,14 +218,19 @@ class CollectionSettingsDialog(QDialog):
             gallery_values = self._gallery_values()
             clients = self.access.clients()
             store = self._store()
-            with self.catalog.write_conn() as conn:
+            design = self.design.values() if self.design.is_modified() else None
+            if design is not None:
+                ensure_builtin_templates(self.catalog)
+            with self.catalog.write() as session:  # every tab, or nothing
+                conn = session.connection()
                 apply_values(conn, self.collection_id, values)
                 for gallery_id, gv in gallery_values.items():
                     apply_gallery_values(conn, gallery_id, gv)
                 replace_clients(conn, self.collection_id, clients)
-                write_store(conn, self.collection_id, store)
-            if self.design.is_modified():
-                self.design.apply()
+                if store != self.saved_store:
+                    write_store(conn, self.collection_id, store)
+                if design is not None:
+                    save_design_in(session, self.collection_id, design)
         except UserFacingError as exc:
             self.problem.setText(str(exc))
             return

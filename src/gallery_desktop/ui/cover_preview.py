@@ -122,6 +122,7 @@ class CoverPreview(QWidget):
         self.spec: CoverSpec | None = None
         self._token = 0
         self._drawing = False
+        self._stopped = False  # the dialog closed: a drawing that ends later is dropped
         self._photo: Image.Image | None = None
         self._photo_key: _PhotoKey | None = None
         self._shown: _Drawn | None = None
@@ -147,7 +148,7 @@ class CoverPreview(QWidget):
 
     def _start(self) -> None:
         spec = self.spec
-        if spec is None or self._drawing:
+        if spec is None or self._drawing or self._stopped:
             return  # a drawing in progress starts the next one when it ends
         self._drawing = True
         token, size, cache = self._token, self.page_size, self.cache
@@ -158,6 +159,8 @@ class CoverPreview(QWidget):
         )
 
     def _done(self, drawn: _Drawn) -> None:
+        if self._stopped:
+            return
         self._drawing = False
         self._photo, self._photo_key = drawn.photo, drawn.photo_key
         if drawn.token == self._token:
@@ -169,6 +172,8 @@ class CoverPreview(QWidget):
             self._start()  # stale: draw the newest request
 
     def _failed(self, exc: BaseException) -> None:
+        if self._stopped:
+            return
         self._drawing = False
         self.error = f"Cannot draw this cover: {exc}"
         self.update()
@@ -176,6 +181,7 @@ class CoverPreview(QWidget):
             self._photo_key = None  # try loading the photo again next time
 
     def stop(self) -> None:
+        self._stopped = True
         self._debounce.stop()
 
     # --- painting and clicks ---------------------------------------------------------------
