@@ -232,8 +232,10 @@ def test_closing_while_the_cover_draws_drops_the_drawing(
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     qtbot.waitUntil(lambda: dialog.design.preview._drawing, timeout=5000)
-    with qtbot.waitSignal(dialog.destroyed, timeout=5000):
-        dialog.reject()
+    gone: list[bool] = []
+    dialog.destroyed.connect(lambda: gone.append(True))
+    dialog.reject()
+    qtbot.waitUntil(lambda: bool(gone), timeout=5000)
     assert tasks.wait(5000)
     qtbot.wait(100)  # the worker's result is delivered, and dropped
 

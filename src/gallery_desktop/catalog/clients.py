@@ -20,7 +20,11 @@ from gallery_desktop.errors import BadInputError
 ACCESS_LEVELS: Final = tuple(a.value for a in AccessLevel)
 MAX_CLIENTS: Final = 500
 # Deliberately loose: one @, a dot in the domain, no spaces. The service sends the mail.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# No control characters either (the service refuses them, and one bad address would block
+# the whole settings push).
+_EMAIL = re.compile(
+    r"[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s.\x00-\x1f\x7f-\x9f]+"
+)
 
 
 @dataclass(frozen=True)
