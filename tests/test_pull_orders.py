@@ -37,7 +37,14 @@ def test_orders_are_pulled_with_local_media_ids_once(
     photos = sorted(local_of)[:2]
     created = emulator.seed(
         remote_cid,
-        clients=[{"email": "Ada@Example.com", "name": "Ada", "access": "download"}],
+        clients=[
+            {
+                "email": "Ada@Example.com",
+                "name": "Ada",
+                "access_level": "exclusive",
+                "access": "download",
+            }
+        ],
         favorites=0,
         downloads=0,
         visitors=0,

@@ -106,6 +106,7 @@ def pull_collection(
     links = list(api.pages(f"{base}/photo_sharing_links"))
     orders = list(api.pages(f"{base}/store_orders"))
     with catalog.write_conn() as conn:  # one transaction: a pull is seen whole or not at all
+        _hold_guard(conn, collection_id)
         media = {
             int(r.remote_id): int(r.id)
             for r in conn.execute(
@@ -122,6 +123,23 @@ def pull_collection(
         report.add("visitors", _visitors(conn, collection_id, visitors))
         report.add("sharing links", _links(conn, links, media))
         report.add("store orders", store_orders(conn, collection_id, orders, media))
+        conn.execute(text(f"DELETE FROM syncop WHERE {PULL_GUARD}"))
+
+
+# The guard row the outbox triggers look for (migration 0006): while it exists, in this
+# transaction only, what the pull updates queues nothing (it is what the service holds).
+PULL_GUARD = "entity = 'pull' AND op = 'guard'"
+
+
+def _hold_guard(conn: Connection, cid: int) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, "
+            "idempotency_key, state, attempts, created_at) VALUES (:c, 'pull', :c, 'guard', "
+            "'{}', 'pull-guard-' || lower(hex(randomblob(16))), 'in_flight', 0, :now)"
+        ),
+        {"c": cid, "now": utcnow().replace(tzinfo=None)},
+    )
 
 
 # What a client may do on the service (`access`) → the catalogue's access level; a service that
@@ -138,7 +156,7 @@ def _clients(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
     unsent = conn.execute(
         text(
             "SELECT 1 FROM syncop WHERE entity = 'collection' AND entity_id = :c AND "
-            "op = 'settings' AND state IN ('pending', 'failed')"
+            "op = 'settings' AND state IN ('pending', 'in_flight', 'failed')"
         ),
         {"c": cid},
     ).first()
@@ -146,7 +164,9 @@ def _clients(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
         return len(rows)  # the list was edited here and not sent yet: the local list wins
     for r in rows:
         email = str(r.get("email") or "").strip().lower()
-        if not email:
+        if not email or r.get("access_level") == "guest":
+            # A guest came by the link (the visitor list has them): the local list is the
+            # photographer's own, and whatever is on it goes back as exclusive clients.
             continue
         conn.execute(
             text(

@@ -82,12 +82,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def uploads_watermarked(catalog: Catalog, collection_id: int, gallery_id: int) -> bool:
     """Whether a gallery's photos go up watermarked: the local rule clients get too,
     `before_download_settings(…, gallery_id=…).watermarked` (the collection's choice unless
-    the gallery overrides it)."""
+    the gallery overrides it). Fails closed: when the rule cannot be read, watermarked (a
+    clean original must never go up by mistake)."""
     try:
         settings = read_settings(catalog, collection_id)
         return before_download_settings(settings, date.today(), gallery_id=gallery_id).watermarked
-    except BadInputError:  # the gallery (or collection) is gone: nothing will be sent
-        return False
+    except (BadInputError, ValueError, TypeError, KeyError):  # gone or unreadable: watermarked
+        return True
 
 
 def prepare_upload(catalog: Catalog, media_id: int, cache_dir: Path, key: str) -> UploadFile | None:

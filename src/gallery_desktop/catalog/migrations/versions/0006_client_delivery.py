@@ -9,8 +9,11 @@ A template becomes a reusable style (layout, title font, colours, display settin
 photo and its focal point belong to the collection. Store orders are pulled from the service
 (read-only here). Every new delivery setting queues the collection's `settings` op, as the
 columns of 0005 do, so the sync pushes them; a sharing link queues its own create/update;
-a gallery override that changes whether its uploads are watermarked sends its photos again.
-Rows the pull writes with their remote id (clients, links) queue nothing: they are there.
+a gallery override that changes whether its uploads are watermarked sends its photos again
+(photos only: videos are never watermarked). Rows the pull writes with their remote id
+(clients, links) queue nothing: they are there; and while a pull writes it holds the guard
+(`PULL_GUARD`, a row of its own uncommitted transaction), so what it updates queues nothing
+either.
 """
 
 from __future__ import annotations
@@ -49,6 +52,12 @@ def _settings_of(collection_id: str) -> str:
 
 _MEDIA_COLLECTION = "(SELECT collection_id FROM media WHERE id = NEW.media_id)"
 
+# The pull writes inside its own transaction while this row exists (`remote/pull.py` inserts
+# it first and deletes it last; no other connection ever sees it): the rows it updates are what
+# the service holds already, so the triggers below that a pull could fire stay quiet.
+PULL_GUARD = "entity = 'pull' AND op = 'guard'"
+_NOT_PULLING = f"NOT EXISTS (SELECT 1 FROM syncop WHERE {PULL_GUARD})"
+
 
 def _watermarked(row: str) -> str:
     """Whether a gallery's uploads are watermarked: its override's choice, else the
@@ -76,10 +85,34 @@ RENDITION_TRIGGER = (
     f"state, attempts, created_at) SELECT NEW.id, 'media', m.id, 'upload', '{{}}', "
     f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM media m JOIN gallery g "
     "ON g.id = m.gallery_id WHERE m.collection_id = NEW.id AND m.state = 'ok' AND "
+    "m.kind = 'photo' AND "
     f"(coalesce({_OVERRIDE}, OLD.download_watermarked) IS NOT "
     f"coalesce({_OVERRIDE}, NEW.download_watermarked) OR (OLD.watermark_id IS NOT "
     f"NEW.watermark_id AND coalesce({_OVERRIDE}, NEW.download_watermarked))); END"
 )
+
+# 0005's, for photos only (videos go up as they are: a new preset changes nothing for them).
+GALLERY_RENDITION_TRIGGER = (
+    "CREATE TRIGGER sync_gallery_rendition AFTER UPDATE OF watermark_id ON gallery "
+    f"WHEN {_linked('NEW.collection_id')} AND OLD.watermark_id IS NOT NEW.watermark_id BEGIN "
+    "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
+    f"state, attempts, created_at) SELECT NEW.collection_id, 'media', id, 'upload', '{{}}', "
+    f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM media WHERE gallery_id = NEW.id "
+    "AND state = 'ok' AND kind = 'photo'; END"
+)
+
+# What the design push sends of a template (`settings_ops._design_body`): its name and
+# updated_at are not sent, so a rename queues nothing.
+TEMPLATE_FIELDS = (
+    "cover_layout",
+    "title_font",
+    "colours_json",
+    "grid_style",
+    "thumbnail_size",
+    "grid_spacing",
+    "theme",
+)
+_TEMPLATE_CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in TEMPLATE_FIELDS)
 
 DELIVERY_TRIGGERS = (
     # the per-client list is part of the collection's settings (a client pulled from the
@@ -88,7 +121,7 @@ DELIVERY_TRIGGERS = (
     f"AND NEW.remote_id IS NULL BEGIN {_settings_of('NEW.collection_id')} END",
     "CREATE TRIGGER sync_client_update AFTER UPDATE OF email, name, access_level ON client "
     f"WHEN {_linked('NEW.collection_id')} AND (OLD.email IS NOT NEW.email OR OLD.name IS NOT "
-    "NEW.name OR OLD.access_level IS NOT NEW.access_level) "
+    f"NEW.name OR OLD.access_level IS NOT NEW.access_level) AND {_NOT_PULLING} "
     f"BEGIN {_settings_of('NEW.collection_id')} END",
     f"CREATE TRIGGER sync_client_delete AFTER DELETE ON client WHEN {_linked('OLD.collection_id')} "
     f"BEGIN {_settings_of('OLD.collection_id')} END",
@@ -101,7 +134,8 @@ DELIVERY_TRIGGERS = (
     "NEW.minimum_order_cents OR OLD.price_sheet_json IS NOT NEW.price_sheet_json) "
     f"BEGIN {_settings_of('NEW.collection_id')} END",
     # a template shared by published collections: each of them sends its design again
-    "CREATE TRIGGER sync_template_update AFTER UPDATE ON template BEGIN "
+    f"CREATE TRIGGER sync_template_update AFTER UPDATE ON template WHEN {_TEMPLATE_CHANGED} "
+    "BEGIN "
     "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
     f"state, attempts, created_at) SELECT id, 'collection', id, 'settings', '{{}}', "
     f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM collection "
@@ -118,14 +152,14 @@ DELIVERY_TRIGGERS = (
     "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
     f"state, attempts, created_at) SELECT NEW.collection_id, 'media', id, 'upload', '{{}}', "
     f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM media "
-    "WHERE gallery_id = NEW.id AND state = 'ok'; END",
+    "WHERE gallery_id = NEW.id AND state = 'ok' AND kind = 'photo'; END",
     # sharing links: made, and changed (expiry, revoked)
     "CREATE TRIGGER sync_link_insert AFTER INSERT ON sharinglink "
     f"WHEN {_linked(_MEDIA_COLLECTION)} AND NEW.remote_id IS NULL "
     f"BEGIN {_enqueue(_MEDIA_COLLECTION, 'sharing_link', 'NEW.id', 'create', _EMPTY)} END",
     "CREATE TRIGGER sync_link_update AFTER UPDATE OF expires_at, revoked_at ON sharinglink "
     f"WHEN {_linked(_MEDIA_COLLECTION)} AND (OLD.expires_at IS NOT NEW.expires_at OR "
-    "OLD.revoked_at IS NOT NEW.revoked_at) "
+    f"OLD.revoked_at IS NOT NEW.revoked_at) AND {_NOT_PULLING} "
     f"BEGIN {_enqueue(_MEDIA_COLLECTION, 'sharing_link', 'NEW.id', 'update', _EMPTY)} END",
 )
 TRIGGER_NAMES = tuple(t.split()[2] for t in DELIVERY_TRIGGERS)
@@ -166,6 +200,8 @@ def upgrade() -> None:
     op.execute(SETTINGS_TRIGGER)
     op.execute("DROP TRIGGER IF EXISTS sync_collection_rendition")
     op.execute(RENDITION_TRIGGER)
+    op.execute("DROP TRIGGER IF EXISTS sync_gallery_rendition")
+    op.execute(GALLERY_RENDITION_TRIGGER)
     for trigger in DELIVERY_TRIGGERS:
         op.execute(trigger)
 
@@ -177,6 +213,8 @@ def downgrade() -> None:
     op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_collection_settings" in t))
     op.execute("DROP TRIGGER IF EXISTS sync_collection_rendition")
     op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_collection_rendition" in t))
+    op.execute("DROP TRIGGER IF EXISTS sync_gallery_rendition")
+    op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_gallery_rendition" in t))
     op.drop_index("ix_storeorder_collection_id", table_name="storeorder")
     op.drop_table("storeorder")
     with op.batch_alter_table("template", schema=None) as batch_op:

@@ -1,0 +1,152 @@
+"""Regressions from the delivery review: what a pull writes queues nothing, guests stay guests,
+re-sends are for photos only (and keep the service's media), uploads fail closed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gallery_desktop.catalog.clients import ClientEntry, set_clients
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.watermarks import add_watermark
+from gallery_desktop.errors import BadInputError
+from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.media.watermark import WatermarkSpec
+from gallery_desktop.remote import rendition
+from gallery_desktop.remote.outbox import link_collection, queue_counts, queued
+from gallery_desktop.remote.pull import pull_all
+from test_sync import _drain, _worker, signed_in
+from test_sync_delivery import _imported, _sql
+
+
+def _published(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> tuple[int, int, Any, Any]:
+    cid = _imported(tmp_path, catalog, cache)
+    link_collection(catalog, cid)
+    api = signed_in(emulator)
+    worker = _worker(catalog, api, tmp_path)
+    _drain(worker)
+    rid = _sql(catalog, "SELECT remote_id FROM collection WHERE id = :c", c=cid)[0][0]
+    return cid, int(rid), api, worker
+
+
+def _settings_ops(catalog: Catalog) -> list[Any]:
+    return [o for o in queued(catalog) if o.op == "settings"]
+
+
+def test_a_pull_that_updates_a_client_queues_nothing(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    cid = _imported(tmp_path, catalog, cache)
+    link_collection(catalog, cid)
+    set_clients(catalog, cid, [ClientEntry("ada@example.com", "Ada", "download")])
+    api = signed_in(emulator)
+    _drain(_worker(catalog, api, tmp_path))
+    rid = _sql(catalog, "SELECT remote_id FROM collection WHERE id = :c", c=cid)[0][0]
+    # changed on the service's website
+    api.put(
+        f"/collections/{rid}/clients",
+        {"clients": [{"email": "ada@example.com", "name": "Ada L", "access": "view"}]},
+    )
+    pull_all(catalog, api, emulator.base_url)
+    assert _sql(catalog, "SELECT name, access_level FROM client") == [("Ada L", "view")]
+    assert queue_counts(catalog)["pending"] == 0
+    assert _sql(catalog, "SELECT count(*) FROM syncop WHERE entity = 'pull'") == [(0,)]
+    # ... while a local edit still queues the push
+    _sql(catalog, "UPDATE client SET name = 'Ada Lovelace' WHERE collection_id = :c", c=cid)
+    assert len(_settings_ops(catalog)) == 1
+
+
+def test_the_pull_leaves_clients_alone_while_their_push_is_in_flight(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    cid, rid, api, _ = _published(emulator, tmp_path, catalog, cache)
+    set_clients(catalog, cid, [ClientEntry("ada@example.com", "Ada", "download")])
+    _sql(catalog, "UPDATE syncop SET state = 'in_flight' WHERE op = 'settings'")
+    emulator.seed(
+        rid,
+        clients=[
+            {"email": "bob@example.com", "name": "Bob", "access_level": "exclusive"},
+        ],
+    )
+    pull_all(catalog, api, emulator.base_url)
+    assert _sql(catalog, "SELECT email FROM client") == [("ada@example.com",)]
+
+
+def test_pulled_guests_do_not_become_exclusive_clients(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    cid, rid, api, worker = _published(emulator, tmp_path, catalog, cache)
+    emulator.seed(
+        rid,
+        clients=[
+            {"email": "guest@example.com", "name": "G", "access_level": "guest"},
+            {"email": "ada@example.com", "name": "Ada", "access_level": "exclusive"},
+        ],
+    )
+    pull_all(catalog, api, emulator.base_url)
+    assert _sql(catalog, "SELECT email FROM client") == [("ada@example.com",)]
+    _sql(catalog, "UPDATE collection SET client_exclusive = 1 WHERE id = :c", c=cid)
+    _drain(worker)
+    levels = {c["email"]: c["access_level"] for c in emulator.state()["clients"]}
+    assert levels.get("guest@example.com") != "exclusive"
+    assert levels["ada@example.com"] == "exclusive"
+
+
+def test_only_photos_are_sent_again_when_the_watermark_changes(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    cid, _rid, _api, _w = _published(emulator, tmp_path, catalog, cache)
+    assert _sql(catalog, "SELECT count(*) FROM media WHERE kind = 'video'")[0][0] > 0
+    preset = add_watermark(catalog, "Proof", WatermarkSpec(text="PROOF"))
+    _sql(catalog, "UPDATE collection SET watermark_id = :w WHERE id = :c", w=preset.id, c=cid)
+    _sql(catalog, "UPDATE collection SET download_watermarked = 1 WHERE id = :c", c=cid)
+    gid = _sql(catalog, "SELECT gallery_id FROM media WHERE kind = 'video' LIMIT 1")[0][0]
+    _sql(
+        catalog,
+        "UPDATE gallery SET download_override_json = '{\"watermarked\": false}' WHERE id = :g",
+        g=gid,
+    )
+    _sql(catalog, "UPDATE gallery SET watermark_id = :w WHERE id = :g", w=preset.id, g=gid)
+    kinds = _sql(
+        catalog,
+        "SELECT DISTINCT m.kind FROM syncop s JOIN media m ON m.id = s.entity_id "
+        "WHERE s.entity = 'media' AND s.op = 'upload' AND s.state = 'pending'",
+    )
+    assert kinds == [("photo",)]
+
+
+def test_a_template_rename_queues_no_design_push(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    cid, _rid, _api, _w = _published(emulator, tmp_path, catalog, cache)
+    tid = _sql(
+        catalog,
+        "INSERT INTO template (name, cover_layout, title_font, colours_json, grid_style, "
+        "thumbnail_size, grid_spacing, theme, created_at) VALUES ('Noir', 'left', 'sans', '{}', "
+        "'masonry', 'large', 'tight', 'light', '2030-01-01') RETURNING id",
+    )[0][0]
+    _sql(catalog, "UPDATE collection SET template_id = :t WHERE id = :c", t=tid, c=cid)
+    _drain(_w)
+    _sql(
+        catalog,
+        "UPDATE template SET name = 'Noir 2', updated_at = '2030-02-01', theme = theme "
+        "WHERE id = :t",
+        t=tid,
+    )
+    assert _settings_ops(catalog) == []
+    _sql(catalog, "UPDATE template SET theme = 'dark' WHERE id = :t", t=tid)
+    assert len(_settings_ops(catalog)) == 1
+
+
+def test_uploads_are_watermarked_when_the_rule_cannot_be_read(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any) -> Any:
+        raise BadInputError("no such collection")
+
+    monkeypatch.setattr(rendition, "read_settings", broken)
+    assert rendition.uploads_watermarked(catalog, 1, 1) is True
