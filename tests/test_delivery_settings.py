@@ -430,3 +430,21 @@ def test_cli_prints_the_summary(imported: InProcessCli) -> None:
     assert "✗ Clients cannot see it: it is a draft" in out
     data = imported("settings", "Wedding", "--json").json()
     assert json.dumps(data["experience"]).count("draft") == 1
+
+
+def test_the_delivery_commands_are_registered(imported: InProcessCli, tmp_path: Path) -> None:
+    """Through `main_cli`, as a photographer types them (each module tests its own options)."""
+    cli = imported
+    assert cli("templates").code == 0
+    cover = tmp_path / "cover.png"
+    r = cli("cover", "Wedding", "--out", str(cover))
+    assert r.code == 0, r.err
+    assert cover.read_bytes().startswith(b"\x89PNG")
+    r = cli("analytics", "Wedding", "--json")
+    assert r.code == 0, r.err
+    assert isinstance(r.json(), dict)
+    r = cli("favourites", "Wedding", "--json")
+    assert r.code == 0, r.err
+    assert cli("defaults", "wedding", "--json").code == 0
+    bad = cli("favourites", "No Such Shoot")
+    assert bad.code == 2 and "No Such Shoot" in bad.err
