@@ -16,6 +16,7 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.errors import CatalogError
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
+from gallery_desktop.ui.icons import app_icon
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def run_app(paths: AppPaths) -> int:
     app.setApplicationName("Gallery Desktop")
     app.setOrganizationName("gallery-desktop")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
     _install_crash_dialog(paths)
     try:
         catalog = Catalog(paths.catalog_file, backup_dir=paths.backup_dir)
