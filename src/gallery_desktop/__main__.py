@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gallery_desktop.cli import build_parser, run_parsed
+from gallery_desktop.cli import build_parser, run_parsed, split_open_folders
 from gallery_desktop.logs import setup_logging
 from gallery_desktop.paths import resolve_paths
 
@@ -15,13 +15,15 @@ log = logging.getLogger("gallery_desktop")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    rest, folders = split_open_folders(sys.argv[1:] if argv is None else argv, parser)
+    args = parser.parse_args(rest)
     paths = resolve_paths(args.home).ensure()
     setup_logging(paths.log_file, verbose=args.verbose)
     if args.command is None:
         from gallery_desktop.ui.app import run_app  # Qt is imported only for the GUI
 
-        return run_app(paths)
+        return run_app(paths, folders)
     try:
         return run_parsed(args, paths, sys.stdout, sys.stderr)
     except BrokenPipeError:  # `gallery-desktop media X --json | head`: the reader left

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -396,6 +397,41 @@ def _check(catalog: Catalog, out: TextIO) -> int:
     if rep.catalogue_ok and rep.in_step_with_disk:
         out.write("everything is in order\n")
     return 0 if rep.catalogue_ok and rep.in_step_with_disk else 1
+
+
+def split_open_folders(
+    argv: Sequence[str], parser: argparse.ArgumentParser | None = None
+) -> tuple[list[str], list[str]]:
+    """`gallery-desktop [OPTIONS] FOLDER...` opens the app and imports the FOLDERs, like a drop.
+
+    Returns the arguments left for the parser and the folders (absolute). The first word that
+    is not an option decides: a command name is a command; an existing path starts the
+    folders; anything else is left to the parser, which calls it an unknown command."""
+    parser = parser or build_parser()
+    commands: set[str] = set()
+    takes_value: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            commands.update(action.choices)
+        elif action.option_strings and action.nargs != 0:
+            takes_value.update(action.option_strings)
+    rest: list[str] = []
+    folders: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--" and not folders:
+            folders += [os.path.abspath(w) for w in words]
+            break
+        if word.startswith("-") and word != "-":
+            rest.append(word)
+            value = next(words, None) if word in takes_value else None
+            if value is not None:
+                rest.append(value)
+            continue
+        if not folders and (word in commands or not os.path.exists(word)):
+            return list(argv), []
+        folders.append(os.path.abspath(word))
+    return rest, folders
 
 
 def run_parsed(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: TextIO) -> int:

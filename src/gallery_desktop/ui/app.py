@@ -1,14 +1,17 @@
-"""The QApplication: settings, the crash dialog, and the main window."""
+"""The QApplication: one instance per catalogue, the crash dialog, and the main window."""
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
-import platform
+import os
 import sys
-import traceback
-from types import TracebackType
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gallery_desktop import __version__
@@ -16,35 +19,86 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.errors import CatalogError
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
+from gallery_desktop.ui.crash import CrashReporter
 from gallery_desktop.ui.icons import app_icon
+from gallery_desktop.ui.single_instance import Handover, InstanceServer, hand_over, server_name
+
+if TYPE_CHECKING:
+    from gallery_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-
-def _install_crash_dialog(paths: AppPaths) -> None:
-    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        log.critical("unhandled error", exc_info=(kind, exc, tb))
-        text = "".join(traceback.format_exception(kind, exc, tb))
-        box = QMessageBox(QMessageBox.Icon.Critical, "Gallery Desktop hit a bug", "")
-        box.setText(
-            "Something went wrong inside Gallery Desktop. Your photos on disk are untouched.\n\n"
-            f"Version {__version__} on {platform.platform()}, Python {platform.python_version()}"
-            f"\nLog: {paths.log_file}"
-        )
-        box.setDetailedText(text)
-        box.exec()
-
-    sys.excepthook = hook
+# Test hook (tests/test_single_instance.py): the app quits by itself once it has been idle
+# (no import running, no launch handed over) for this many ms, and reports on stdout
+# what the single-instance server did. Never set in normal use.
+TEST_QUIT_ENV = "GALLERY_DESKTOP_TEST_QUIT_AFTER_MS"
 
 
-def run_app(paths: AppPaths) -> int:
+def bring_forward(window: MainWindow) -> None:
+    """Un-minimise (keeping maximised or full screen as it was), raise and focus."""
+    if window.isMinimized():
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def _test_say(line: str) -> None:
+    if os.environ.get(TEST_QUIT_ENV) and sys.stdout is not None:
+        print(f"gallery-desktop-test: {line}", flush=True)
+
+
+def _quit_when_idle(app: QApplication, window: MainWindow, server: InstanceServer | None) -> None:
+    idle_ms = int(os.environ[TEST_QUIT_ENV])
+    last = [time.monotonic()]
+    if server is not None:
+        server.activated.connect(lambda _folders: last.__setitem__(0, time.monotonic()))
+    timer = QTimer(window)
+    timer.setInterval(50)
+
+    def tick() -> None:
+        if window.importing:
+            last[0] = time.monotonic()
+        elif (time.monotonic() - last[0]) * 1000 >= idle_ms:
+            timer.stop()
+            _test_say("quitting")
+            window.close()
+            app.quit()
+
+    timer.timeout.connect(tick)
+    timer.start()
+
+
+def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
+    """Open the app on `paths`, importing `folders` as if they were dropped on the window.
+
+    If the app is already open on the same catalogue, hand the folders to it and return 0."""
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Gallery Desktop")
     app.setOrganizationName("gallery-desktop")
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
-    _install_crash_dialog(paths)
+    reporter = CrashReporter(paths.log_file, parent=app)
+    reporter.install()
+
+    name = server_name(paths.catalog_file)
+    server: InstanceServer | None = None
+    handover = hand_over(name, folders)
+    if handover is Handover.DELIVERED:
+        log.info("the app was already open: handed over %d folder(s)", len(folders))
+        _test_say("handed over")
+        return 0
+    if handover is Handover.NO_ANSWER:
+        log.warning("the app open on this catalogue did not answer; starting another window")
+        _test_say("no answer, starting anyway")
+    else:
+        server = InstanceServer(name, parent=app)
+        if server.listen():
+            _test_say(f"listening {name}")
+        else:
+            server = None
+
     try:
         catalog = Catalog(paths.catalog_file, backup_dir=paths.backup_dir)
     except CatalogError as exc:
@@ -56,8 +110,28 @@ def run_app(paths: AppPaths) -> int:
     window = MainWindow(
         catalog, ThumbnailCache(paths.thumbnail_dir), settings, watch=True, paths=paths
     )
+    if server is not None:
+
+        def handed_over(received: list[str]) -> None:
+            _test_say("received " + json.dumps([_b64(f) for f in received]))
+            bring_forward(window)
+            if received:
+                window.import_folders(list[str | bytes](received))
+
+        server.activated.connect(handed_over)
     window.show()
+    if folders:
+        window.import_folders(list(folders))
+    if os.environ.get(TEST_QUIT_ENV):
+        _quit_when_idle(app, window, server)
     try:
         return app.exec()
     finally:
+        if server is not None:
+            server.close()
+        reporter.uninstall()
         catalog.close()
+
+
+def _b64(folder: str | bytes) -> str:
+    return base64.b64encode(os.fsencode(folder)).decode("ascii")
