@@ -13,6 +13,8 @@ RUNTIME_DEBS := libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfo
 	libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 \
 	libxcb-xkb1 libx11-xcb1
 BENCH_DEBS := libvips-tools imagemagick
+# The tests validate the .desktop entry and the AppStream metainfo with the distribution's tools.
+TEST_DEBS := desktop-file-utils appstream
 
 .PHONY: run test lint typecheck pytest bench system-deps bench-deps screenshots clean emulator
 
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml | system-deps
 	touch $@
 
 system-deps:
-	@packaging/ensure-debs.sh $(RUNTIME_DEBS)
+	@packaging/ensure-debs.sh $(RUNTIME_DEBS) $(TEST_DEBS)
 
 bench-deps:
 	@packaging/ensure-debs.sh $(BENCH_DEBS)
