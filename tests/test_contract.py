@@ -144,6 +144,9 @@ class World:
             for name in ("media_id", "cover_media_id"):
                 if case.body.get(name) is not None:
                     case.body[name] = self.media_id
+        if real and isinstance(case.body, dict) and case.body.get("replaces") is not None:
+            # new bytes for existing media: a photo of `gallery_id` (the one made above)
+            case.body["replaces"], case.body["kind"] = self.media_id, "photo"
         if "account_id" in params and real:
             params["account_id"] = self.account_id
         if "upload_id" in params and real:

@@ -215,12 +215,14 @@ def test_a_gallery_that_overrides_watermarked_false_uploads_clean_bytes(
     assert f"sha256:{hashlib.sha256(stored).hexdigest()}" == one["checksum"]
 
     # Dropping the override: that gallery's photos go up again, watermarked; the others stay.
-    before = {m["client_ref"]: m["id"] for m in emulator.state()["media"]}
+    # (Sent again in place: the same media, new bytes.)
+    before = {m["client_ref"]: (m["id"], m["checksum"]) for m in emulator.state()["media"]}
     _sql(catalog, "UPDATE gallery SET download_override_json = NULL WHERE id = :g", g=clean_gallery)
     _drain(worker)
     after = {m["client_ref"]: (m["id"], m["checksum"]) for m in emulator.state()["media"]}
     for m in photos:
-        resent = after[m.content_hash][0] != before[m.content_hash]
+        assert after[m.content_hash][0] == before[m.content_hash][0]
+        resent = after[m.content_hash][1] != before[m.content_hash][1]
         assert resent is (m.gallery_id == clean_gallery)
         assert after[m.content_hash][1] != clean[m.content_hash]  # watermarked everywhere now
     # An override that changes nothing (watermarked already) sends nothing again.
@@ -272,7 +274,7 @@ def test_sharing_links_are_made_changed_and_revoked_on_the_service(
     assert queue_counts(catalog) == {"pending": 0, "failed": 0, "done": done}
 
 
-def test_a_photo_sent_again_gets_its_links_made_again(
+def test_a_photo_sent_again_keeps_its_media_links_and_cover(
     emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
 ) -> None:
     cid = _imported(tmp_path, catalog, cache)
@@ -287,7 +289,9 @@ def test_a_photo_sent_again_gets_its_links_made_again(
     )
     worker = _worker(catalog, signed_in(emulator), tmp_path)
     _drain(worker)
-    first = emulator.state()["sharing_links"][0]["id"]
+    first = emulator.state()["sharing_links"][0]
+    old_media = _remote_id(catalog, "media", photo.id)
+    first_checksum = next(m["checksum"] for m in emulator.state()["media"] if m["id"] == old_media)
     _sql(
         catalog,
         "UPDATE gallery SET download_override_json = '{\"watermarked\": true}' WHERE id = :g",
@@ -297,8 +301,10 @@ def test_a_photo_sent_again_gets_its_links_made_again(
     _sql(catalog, "UPDATE collection SET watermark_id = :w WHERE id = :c", w=preset.id, c=cid)
     _drain(worker)
     state = emulator.state()
-    (link,) = state["sharing_links"]  # the old copy's link went with it; a new one was made
-    new_media = _remote_id(catalog, "media", photo.id)
-    assert link["id"] != first and link["media_id"] == new_media
+    # New bytes for the same media (`replaces`): its link and the cover need nothing made again.
+    (link,) = state["sharing_links"]
+    assert _remote_id(catalog, "media", photo.id) == old_media
+    assert (link["id"], link["media_id"]) == (first["id"], old_media) and not link["revoked"]
     assert _remote_id(catalog, "sharinglink", 1) == link["id"]
-    assert state["collections"][0]["design"]["cover_media_id"] == new_media
+    assert state["collections"][0]["design"]["cover_media_id"] == old_media
+    assert [m["checksum"] for m in state["media"] if m["id"] == old_media] != [first_checksum]

@@ -3,6 +3,7 @@ re-sends are for photos only (and keep the service's media), uploads fail closed
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from gallery_desktop.errors import BadInputError
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.media.watermark import WatermarkSpec
 from gallery_desktop.remote import rendition
+from gallery_desktop.remote.errors import ValidationFailed
 from gallery_desktop.remote.outbox import link_collection, queue_counts, queued
 from gallery_desktop.remote.pull import pull_all
 from test_sync import _drain, _worker, signed_in
@@ -150,3 +152,66 @@ def test_uploads_are_watermarked_when_the_rule_cannot_be_read(
 
     monkeypatch.setattr(rendition, "read_settings", broken)
     assert rendition.uploads_watermarked(catalog, 1, 1) is True
+
+
+def test_sending_photos_again_keeps_the_clients_favourites(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    cid = _imported(tmp_path, catalog, cache)
+    preset = add_watermark(catalog, "Proof", WatermarkSpec(text="PROOF"))
+    _sql(catalog, "UPDATE collection SET watermark_id = :w WHERE id = :c", w=preset.id, c=cid)
+    link_collection(catalog, cid)
+    api = signed_in(emulator)
+    worker = _worker(catalog, api, tmp_path)
+    _drain(worker)
+    rid = _sql(catalog, "SELECT remote_id FROM collection WHERE id = :c", c=cid)[0][0]
+    before = {m["id"]: m for m in emulator.state()["media"]}
+    photos = sorted(i for i, m in before.items() if m["kind"] == "photo")
+    emulator.seed(
+        rid,
+        clients=[{"email": "ada@example.com", "name": "Ada", "access_level": "exclusive"}],
+        favorites=[{"client_email": "ada@example.com", "media_ids": photos[:3]}],
+    )
+    pull_all(catalog, api, emulator.base_url)
+    assert _sql(catalog, "SELECT count(*) FROM favorite")[0][0] == 3
+
+    _sql(catalog, "UPDATE collection SET download_watermarked = 1 WHERE id = :c", c=cid)
+    _drain(worker)
+    pull_all(catalog, api, emulator.base_url)
+
+    assert _sql(catalog, "SELECT count(*) FROM favorite")[0][0] == 3
+    state = emulator.state()
+    assert sorted(i["media_id"] for i in state["favorite_items"]) == photos[:3]
+    after = {m["id"]: m for m in state["media"]}
+    assert sorted(after) == sorted(before)  # the same media, not new copies
+    for i in photos:  # ... with new (watermarked) bytes
+        assert after[i]["checksum"] != before[i]["checksum"]
+        stored = (emulator.state_dir / "media" / str(i)).read_bytes()
+        assert f"sha256:{hashlib.sha256(stored).hexdigest()}" == after[i]["checksum"]
+    assert queue_counts(catalog)["pending"] == 0
+
+
+def test_replaces_must_name_media_of_the_gallery(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    _cid, _rid, api, _w = _published(emulator, tmp_path, catalog, cache)
+    media = emulator.state()["media"]
+    first = media[0]
+    other = next(m for m in media if m["gallery_id"] != first["gallery_id"])
+    body = {
+        "filename": "x.jpg",
+        "size": 3,
+        "checksum": "sha256:" + hashlib.sha256(b"abc").hexdigest(),
+        "kind": first["kind"],
+        "client_ref": "x",
+        "replaces": other["id"],
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        api.post(f"/galleries/{first['gallery_id']}/uploads", body, "key-replaces-1")
+    assert "replaces" in refused.value.fields
+    started = api.post(
+        f"/galleries/{first['gallery_id']}/uploads",
+        {**body, "replaces": first["id"]},
+        "key-replaces-2",
+    )
+    assert started["status"] == "pending"

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS uploads (
     gallery_id INTEGER NOT NULL REFERENCES galleries ON DELETE CASCADE,
     filename TEXT NOT NULL, size INTEGER NOT NULL, checksum TEXT NOT NULL, kind TEXT NOT NULL,
     client_ref TEXT NOT NULL, taken_at TEXT, width INTEGER, height INTEGER,
-    offset INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,
+    offset INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, replaces INTEGER,
     media_id INTEGER REFERENCES media ON DELETE SET NULL,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
@@ -100,6 +100,7 @@ ADDED_COLUMNS: Final = (
     ("collections", "design", "TEXT NOT NULL DEFAULT '{}'"),
     ("galleries", "download_override", "TEXT NOT NULL DEFAULT 'null'"),
     ("clients", "access", "TEXT NOT NULL DEFAULT 'view'"),
+    ("uploads", "replaces", "INTEGER"),
 )
 TABLES: Final = (
     "store_orders",

@@ -413,20 +413,23 @@ class State:
             checksum,
         )
 
-    def pending_upload(self, gallery_id: int, checksum: str) -> sqlite3.Row | None:
+    def pending_upload(
+        self, gallery_id: int, checksum: str, replaces: int | None = None
+    ) -> sqlite3.Row | None:
         return self.one(
             "SELECT * FROM uploads WHERE gallery_id = ? AND checksum = ? AND status = 'pending' "
-            "ORDER BY seq LIMIT 1",
+            "AND replaces IS ? ORDER BY seq LIMIT 1",
             gallery_id,
             checksum,
+            replaces,
         )
 
     def create_upload(self, gallery_id: int, fields: dict[str, Any]) -> str:
         upload_id, stamp = "up" + secrets.token_hex(15), now_iso()
         self.db.execute(
             "INSERT INTO uploads (id, seq, gallery_id, filename, size, checksum, kind, "
-            "client_ref, taken_at, width, height, offset, status, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?)",
+            "client_ref, taken_at, width, height, offset, status, replaces, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?)",
             (
                 upload_id,
                 self.next_seq(),
@@ -439,6 +442,7 @@ class State:
                 fields.get("taken_at"),
                 fields.get("width"),
                 fields.get("height"),
+                fields.get("replaces"),
                 stamp,
                 stamp,
             ),
@@ -482,6 +486,36 @@ class State:
         self.finish_upload(upload, "created", media_id)
         self.touch_collection(self.collection_of_gallery(upload["gallery_id"]))
         return media_id
+
+    def replace_media_from(self, upload: sqlite3.Row, media_id: int) -> None:
+        """A complete upload with `replaces`: the media keeps its id (and all that points at
+        it) and takes the upload's bytes and file fields."""
+        self.db.execute(
+            "UPDATE media SET filename = ?, size = ?, checksum = ?, client_ref = ?, "
+            "taken_at = ?, width = ?, height = ? WHERE id = ?",
+            (
+                upload["filename"],
+                upload["size"],
+                upload["checksum"],
+                upload["client_ref"],
+                upload["taken_at"],
+                upload["width"],
+                upload["height"],
+                media_id,
+            ),
+        )
+        self.finish_upload(upload, "created", media_id)
+        self.touch_collection(self.collection_of_gallery(upload["gallery_id"]))
+
+    def replaced_media(self, upload: sqlite3.Row) -> sqlite3.Row | None:
+        """The media an upload replaces, while it is still in the upload's gallery."""
+        if upload["replaces"] is None:
+            return None
+        return self.one(
+            "SELECT * FROM media WHERE id = ? AND gallery_id = ?",
+            upload["replaces"],
+            upload["gallery_id"],
+        )
 
     # -- whole-state operations -----------------------------------------------------------------
 

@@ -35,6 +35,7 @@ FIELDS: Final = (
     "taken_at",
     "width",
     "height",
+    "replaces",
 )
 
 
@@ -55,14 +56,21 @@ def register(router: Router) -> None:
         body.datetime("taken_at")
         body.integer("width", 1, 1_000_000, nullable=True)
         body.integer("height", 1, 1_000_000, nullable=True)
+        body.integer("replaces", 1, 2**62, nullable=True)
         if any(ch in body.clean.get("filename", "") for ch in "/\\"):
             body.fail("filename", "must be a file name, not a path")
         fields = body.done()
+        replaces = fields.get("replaces")
         with call.state.transaction():
-            duplicate = call.state.media_by_checksum(gallery["id"], fields["checksum"])
+            if replaces is None:
+                duplicate = call.state.media_by_checksum(gallery["id"], fields["checksum"])
+            else:
+                duplicate = _replaced(call, gallery["id"], int(replaces), str(fields["kind"]))
+                if duplicate["checksum"] != fields["checksum"]:
+                    duplicate = None  # only the replaced media counts: it has other bytes
             if duplicate is not None:
                 return ok({"status": "duplicate", "media": shapes.media(call.root, duplicate)})
-            pending = call.state.pending_upload(gallery["id"], fields["checksum"])
+            pending = call.state.pending_upload(gallery["id"], fields["checksum"], replaces)
             if pending is not None and pending["size"] == fields["size"]:
                 upload_id = pending["id"]
             else:
@@ -87,6 +95,17 @@ def register(router: Router) -> None:
             busy.discard(upload["id"])
 
     router.add("PATCH", "/uploads/{upload_id}", append, json_body=False)
+
+
+def _replaced(call: Call, gallery_id: int, media_id: int, kind: str) -> sqlite3.Row:
+    media = call.state.media(media_id)
+    if media is None or media["gallery_id"] != gallery_id or media["kind"] != kind:
+        raise ApiError(
+            422,
+            "replaces must name media of this gallery, of the same kind",
+            fields={"replaces": ["not media of this gallery (or of another kind)"]},
+        )
+    return media
 
 
 def _find(call: Call) -> sqlite3.Row:
@@ -196,6 +215,15 @@ async def _finish(call: Call, upload_id: str, part: Path) -> Response:
             meta={"offset": 0},
         )
     with state.transaction():
+        replaced = state.replaced_media(upload)
+        if replaced is not None:  # new bytes for that media: same id, same everything else
+            if replaced["checksum"] == upload["checksum"]:
+                state.finish_upload(upload, "duplicate", replaced["id"])
+                part.unlink(missing_ok=True)
+            else:
+                state.replace_media_from(upload, replaced["id"])
+                os.replace(part, state.media_path(replaced["id"]))
+            return ok(_upload(call, upload_id))
         duplicate = state.media_by_checksum(upload["gallery_id"], upload["checksum"])
         if duplicate is not None:  # another upload of the same bytes finished first
             state.finish_upload(upload, "duplicate", duplicate["id"])

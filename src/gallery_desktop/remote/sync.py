@@ -30,6 +30,7 @@ from gallery_desktop.remote.errors import (
     OffsetConflict,
     RemoteError,
     SessionExpired,
+    ValidationFailed,
 )
 from gallery_desktop.remote.link_ops import LinkOps, relink_statements
 from gallery_desktop.remote.queue import Op, OutboxQueue
@@ -352,8 +353,10 @@ class SyncWorker(SettingsOps, LinkOps):
         if upload_id:
             with contextlib.suppress(NotFound):
                 status = self.api.upload_status(str(upload_id))
-                if status.get("status") == "created" and status.get("media"):
-                    self._delete_media(int(status["media"]["id"]), op.entity_id)
+                made = status.get("media") if status.get("status") == "created" else None
+                # (new bytes for the photo's own remote media stay: its delete sends that)
+                if made and int(made["id"]) != op.payload.get("swap"):
+                    self._delete_media(int(made["id"]), op.entity_id)
         forget_upload(self.cache, op.key)
         self.queue.finish(op)
 
@@ -365,11 +368,29 @@ class SyncWorker(SettingsOps, LinkOps):
         if m.gallery_remote_id is None:
             raise NotReadyError("waiting for the gallery to be created on the service")
         payload = dict(op.payload)
-        if m.remote_id is not None and payload.get("replaces") is None:
-            # A changed or moved photo: the old copy goes first (recorded, so a crash after the
-            # delete does not delete the new one later; `replaced` stays, for its links).
-            payload["replaces"] = payload["replaced"] = int(m.remote_id)
+        if m.remote_id is not None and payload.get("replaces") is None and "swap" not in payload:
+            # Sent again (a new rendition, an edited file): the service swaps the bytes of the
+            # media it has (`replaces`), which keeps its id, favourites, downloads and links.
+            payload["swap"] = int(m.remote_id)
             self.queue.save_payload(op, payload)
+        if payload.get("swap") is not None and not self._shared(int(payload["swap"]), m.id):
+            try:
+                self._send_media(op, payload, m)
+                return
+            except ValidationFailed as exc:
+                if "replaces" not in exc.fields:
+                    raise
+                # Not media of this gallery (moved), or gone: delete and send anew, under a
+                # new key (the refused start is kept under the old one).
+                forget_upload(self.cache, op.key)
+                swap = payload["swap"]
+                payload = {"replaces": swap, "replaced": swap, "swap": None}
+                op = self.queue.rotate_key(op, payload)
+        elif payload.get("swap") is not None:
+            # Another photo here is the same remote media (identical files): it stays as it
+            # is, and this one gets its own copy.
+            payload = {"replaced": payload["swap"], "swap": None}
+            op = self.queue.rotate_key(op, payload)
         if payload.get("replaces") is not None:
             self._delete_media(int(payload["replaces"]), op.entity_id)
             with self.catalog.write_conn() as conn:
@@ -379,6 +400,11 @@ class SyncWorker(SettingsOps, LinkOps):
                 )
             payload["replaces"] = None
             self.queue.save_payload(op, payload)
+        self._send_media(op, payload, m)
+
+    def _send_media(self, op: Op, payload: dict[str, Any], m: Any) -> None:
+        """Prepare the file and send it (new media, or `swap`'s bytes replaced in place)."""
+        swap = payload.get("swap")
         upload = prepare_upload(self.catalog, op.entity_id, self.cache, op.key)
         if upload is None:
             self._abandon_upload(op)
@@ -391,10 +417,12 @@ class SyncWorker(SettingsOps, LinkOps):
             if upload_id:
                 with contextlib.suppress(NotFound):
                     status = self.api.upload_status(str(upload_id))
-                    if status.get("status") == "created" and status.get("media"):
-                        self._delete_media(int(status["media"]["id"]), op.entity_id)
+                    made = status.get("media") if status.get("status") == "created" else None
+                    if made and int(made["id"]) != swap:  # (a swap's media stays: ours)
+                        self._delete_media(int(made["id"]), op.entity_id)
             forget_upload(self.cache, old.key)
-            payload = {"sha256": upload.sha256}
+            kept: dict[str, Any] = {k: payload[k] for k in ("swap", "replaced") if k in payload}
+            payload = {"sha256": upload.sha256, **kept}
             op = self.queue.rotate_key(op, payload)
             upload = prepare_upload(self.catalog, op.entity_id, self.cache, op.key)
             if upload is None:
@@ -405,9 +433,15 @@ class SyncWorker(SettingsOps, LinkOps):
         now = self._media(op.entity_id)
         if now is None or now.state != "ok" or not now.sync_linked:
             self._delete_media(int(media["id"]), op.entity_id)  # removed while it went up
-            self.queue.finish(op)
+            self.queue.finish(
+                op,
+                "UPDATE media SET remote_id = NULL WHERE id = :m AND remote_id = :r",
+                {"m": op.entity_id, "r": int(media["id"])},
+            )
             return
-        replaced = payload.get("replaced", op.payload.get("replaced"))
+        # A swap keeps the media's id; should the service have made new media all the same (the
+        # replaced one deleted there meanwhile), its links and cover are made again.
+        replaced = payload.get("replaced", op.payload.get("replaced")) or swap
         self.queue.finish(
             op,
             "UPDATE media SET remote_id = :r, upload_state = 'done' WHERE id = :m",
@@ -427,7 +461,10 @@ class SyncWorker(SettingsOps, LinkOps):
             except NotFound:
                 status = None  # expired on the server: start again (same key: replayed or new)
         if status is None:
-            status = self.api.start_upload(gallery_rid, upload.meta(), op.key)
+            meta = upload.meta()
+            if payload.get("swap") is not None:
+                meta["replaces"] = int(payload["swap"])
+            status = self.api.start_upload(gallery_rid, meta, op.key)
             if status.get("status") == "duplicate":
                 return dict(status["media"])
             payload = {**payload, "upload_id": status["upload_id"], "sha256": upload.sha256}
