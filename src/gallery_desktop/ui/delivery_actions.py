@@ -13,6 +13,7 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.analytics_view import AnalyticsView
 from gallery_desktop.ui.collection_settings_dialog import CollectionSettingsDialog
+from gallery_desktop.ui.icons import toolbar_icon
 from gallery_desktop.ui.preferences_dialog import PreferencesDialog
 from gallery_desktop.ui.sync_panel import SyncPanel
 from gallery_desktop.ui.tasks import BackgroundTasks
@@ -33,13 +34,13 @@ class DeliveryActions(QObject):
         self.sync_panel = sync_panel
         self.selection = selection
         self.collection_id: int | None = None  # the collection the window shows
-        self.settings_action = QAction("Client Settings…", window)
+        self.settings_action = QAction(toolbar_icon("client-settings"), "Client Settings…", window)
         self.settings_action.setToolTip(
             "Password, expiry, clients, downloads, store and cover: what clients may do"
         )
         self.settings_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.settings_action.triggered.connect(self.open_settings)
-        self.analytics_action = QAction("Analytics…", window)
+        self.analytics_action = QAction(toolbar_icon("analytics"), "Analytics…", window)
         self.analytics_action.setToolTip("Downloads, favourites, visitors and orders")
         self.analytics_action.triggered.connect(self.open_analytics)
         self.preferences_action = QAction("Preferences…", window)

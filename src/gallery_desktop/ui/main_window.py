@@ -42,6 +42,7 @@ from gallery_desktop.ui.export_dialog import ExportDialog, ExportScope
 from gallery_desktop.ui.filter_bar import FilterBar
 from gallery_desktop.ui.grid_delegate import MediaCellDelegate
 from gallery_desktop.ui.grid_model import THUMB_BOX, MediaGridModel
+from gallery_desktop.ui.icons import toolbar_icon
 from gallery_desktop.ui.inspector import Inspector
 from gallery_desktop.ui.loupe import Loupe
 from gallery_desktop.ui.online_status import OnlineStatus
@@ -130,19 +131,20 @@ class MainWindow(QMainWindow):
 
         bar = QToolBar("Main")
         bar.setObjectName("main-toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(bar)
-        self.import_action = QAction("Import Folder…", self)
+        self.import_action = QAction(toolbar_icon("import-folder"), "Import Folder…", self)
         self.import_action.setShortcut(QKeySequence.StandardKey.Open)
         self.import_action.triggered.connect(self._choose_folder)
         bar.addAction(self.import_action)
-        self.cancel_action = QAction("Cancel Import", self)
+        self.cancel_action = QAction(toolbar_icon("cancel"), "Cancel Import", self)
         self.cancel_action.setEnabled(False)
         self.cancel_action.triggered.connect(self.cancel_import)
         bar.addAction(self.cancel_action)
         bar.addSeparator()
-        self.watermarks_action = QAction("Watermarks…", self)
+        self.watermarks_action = QAction(toolbar_icon("watermarks"), "Watermarks…", self)
         self.watermarks_action.triggered.connect(self.open_watermarks)
-        self.export_action = QAction("Export…", self)
+        self.export_action = QAction(toolbar_icon("export"), "Export…", self)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(self.open_export)
         bar.addActions([self.watermarks_action, self.export_action])
@@ -518,11 +520,12 @@ class MainWindow(QMainWindow):
         self.online.clicked.connect(self.open_sync)
         self.sync_panel.state_changed.connect(self.online.show_state)
         self.sync_panel.pulled.connect(lambda _report: self._show_selected())
-        self.account_action = QAction("Account…", self)
+        self.account_action = QAction(toolbar_icon("account"), "Account…", self)
         self.account_action.triggered.connect(self.open_account)
-        self.sync_action = QAction("Sync…", self)
+        self.sync_action = QAction(toolbar_icon("sync"), "Sync…", self)
         self.sync_action.triggered.connect(self.open_sync)
         self.publish_action = PublishAction(self.catalog, self.account, self)
+        self.publish_action.setIcon(toolbar_icon("publish"))
         self.publish_action.message.connect(lambda text: self.status_label.setText(text))
         self.publish_action.queued.connect(self.sync_panel.queue_grew)
         bar.addSeparator()
