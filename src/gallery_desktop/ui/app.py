@@ -73,7 +73,7 @@ def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
     """Open the app on `paths`, importing `folders` as if they were dropped on the window.
 
     If the app is already open on the same catalogue, hand the folders to it and return 0."""
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = QApplication.instance() or QApplication(_qt_argv(sys.argv))
     assert isinstance(app, QApplication)
     app.setApplicationName("Gallery Desktop")
     app.setOrganizationName("gallery-desktop")
@@ -131,6 +131,19 @@ def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
             server.close()
         reporter.uninstall()
         catalog.close()
+
+
+def _qt_argv(argv: Sequence[str]) -> list[str]:
+    """The arguments Qt may see: PySide6 crashes on one that is not UTF-8 (a folder name)."""
+    return [a for a in argv if a.isascii() or _is_utf8(a)]
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _b64(folder: str | bytes) -> str:

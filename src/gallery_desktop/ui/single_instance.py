@@ -81,11 +81,15 @@ def hand_over(
         return Handover.NO_SERVER
     try:
         sock.write(encode_message(folders))
-        if not sock.waitForBytesWritten(timeout_ms):
-            return Handover.NO_ANSWER
-        answer = b""
+        while sock.bytesToWrite() > 0:  # already written (or partly), so wait only if needed
+            if not sock.waitForBytesWritten(timeout_ms):
+                return Handover.NO_ANSWER
+        answer = bytes(sock.readAll().data())  # it may be here already
         while b"\n" not in answer:
             if not sock.waitForReadyRead(timeout_ms):
+                answer += bytes(sock.readAll().data())  # arrived along with the hang-up
+                if b"\n" in answer:
+                    break
                 return Handover.NO_ANSWER
             answer += bytes(sock.readAll().data())
         try:
@@ -100,7 +104,7 @@ def hand_over(
 class InstanceServer(QObject):
     """Listens for later launches; `activated(folders)` fires on the GUI thread for each."""
 
-    activated = Signal(list)
+    activated = Signal(object)  # list[str]; `object` so that Qt never converts the strings
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -129,13 +133,10 @@ class InstanceServer(QObject):
         while (sock := self._server.nextPendingConnection()) is not None:
             self._buffers[sock] = b""
             sock.readyRead.connect(lambda s=sock: self._read(s))
-            sock.disconnected.connect(lambda s=sock: self._forget(s))
+            sock.disconnected.connect(lambda s=sock: self._buffers.pop(s, None))
+            sock.disconnected.connect(sock.deleteLater)
             if sock.bytesAvailable():
                 self._read(sock)
-
-    def _forget(self, sock: QLocalSocket) -> None:
-        self._buffers.pop(sock, None)
-        sock.deleteLater()
 
     def _read(self, sock: QLocalSocket) -> None:
         if sock not in self._buffers:
