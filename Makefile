@@ -16,7 +16,7 @@ BENCH_DEBS := libvips-tools imagemagick
 # The tests validate the .desktop entry and the AppStream metainfo with the distribution's tools.
 TEST_DEBS := desktop-file-utils appstream
 
-.PHONY: run test lint typecheck pytest bench system-deps bench-deps screenshots clean emulator
+.PHONY: package wheel-check run test lint typecheck pytest bench system-deps bench-deps screenshots clean emulator
 
 $(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,5 +61,22 @@ screenshots: $(STAMP)
 	@packaging/ensure-debs.sh xvfb xauth
 	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" $(PY_RUN) docs/make_screenshots.py docs/screenshots
 
+# Bundles and wheels (not part of `make test`): the packaging tools live in the `package` extra.
+PACKAGE_STAMP := $(VENV)/.package-stamp
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,package]'
+	touch $@
+
+# One-folder PyInstaller bundle in dist/gallery-desktop/, then a smoke run of the bundled app.
+package: $(PACKAGE_STAMP)
+	rm -rf dist/gallery-desktop
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/pyinstaller/gallery-desktop.spec
+	PYTHON=$(BIN)/python packaging/smoke.sh dist/gallery-desktop/gallery-desktop
+
+# The wheel (python -m build): its contents, then installed into a clean venv and run.
+wheel-check: $(PACKAGE_STAMP)
+	$(BIN)/python packaging/smoke_wheel.py
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build src/*.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist src/*.egg-info
