@@ -41,7 +41,7 @@ NON_UTF8 = b"Caf\xe9 shoot"  # Latin-1 é: not UTF-8
 def _shoot(parent: Path, name: str | bytes) -> bytes:
     folder = os.path.join(os.fsencode(parent), os.fsencode(name))
     os.makedirs(os.path.join(folder, b"Ceremony"))
-    shutil.copy(PHOTO, os.path.join(folder, b"Ceremony", b"a.jpg"))
+    shutil.copy(os.fsencode(PHOTO), os.path.join(folder, b"Ceremony", b"a.jpg"))
     return folder
 
 

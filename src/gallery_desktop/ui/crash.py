@@ -96,17 +96,17 @@ class CrashReporter(QObject):
         self.log_file = log_file
         self.show_crash, self.show_user_error = show_crash, show_user_error
         self._showing = False
+        self._previous = (sys.excepthook, threading.excepthook)
         self._from_worker.connect(self._report, Qt.ConnectionType.QueuedConnection)
 
     def install(self) -> None:
+        self._previous = (sys.excepthook, threading.excepthook)
         sys.excepthook = self.excepthook
         threading.excepthook = self.thread_excepthook
 
     def uninstall(self) -> None:
-        if sys.excepthook == self.excepthook:
-            sys.excepthook = sys.__excepthook__
-        if threading.excepthook == self.thread_excepthook:
-            threading.excepthook = threading.__excepthook__
+        """Put back the hooks found by `install`."""
+        sys.excepthook, threading.excepthook = self._previous
 
     def excepthook(
         self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
