@@ -215,3 +215,38 @@ def test_replaces_must_name_media_of_the_gallery(
         "key-replaces-2",
     )
     assert started["status"] == "pending"
+
+
+def test_a_photo_moved_to_another_gallery_gets_new_media_and_its_links_again(
+    emulator: Any, tmp_path: Path, catalog: Catalog, cache: ThumbnailCache
+) -> None:
+    cid = _imported(tmp_path, catalog, cache)
+    photo = _sql(
+        catalog,
+        "SELECT id, gallery_id FROM media WHERE collection_id = :c AND kind = 'photo' "
+        "ORDER BY id LIMIT 1",
+        c=cid,
+    )[0]
+    other = _sql(
+        catalog, "SELECT id FROM gallery WHERE collection_id = :c AND id != :g", c=cid, g=photo[1]
+    )[0][0]
+    link_collection(catalog, cid)
+    _sql(
+        catalog,
+        "INSERT INTO sharinglink (media_id, token, created_at) VALUES (:m, 'moved-1', "
+        "'2030-01-01 00:00:00')",
+        m=photo[0],
+    )
+    worker = _worker(catalog, signed_in(emulator), tmp_path)
+    _drain(worker)
+    old = _sql(catalog, "SELECT remote_id FROM media WHERE id = :m", m=photo[0])[0][0]
+    _sql(catalog, "UPDATE media SET gallery_id = :g WHERE id = :m", g=other, m=photo[0])
+    _drain(worker)
+    new = _sql(catalog, "SELECT remote_id FROM media WHERE id = :m", m=photo[0])[0][0]
+    state = emulator.state()
+    remote_gallery = _sql(catalog, "SELECT remote_id FROM gallery WHERE id = :g", g=other)[0][0]
+    assert new != old and old not in {m["id"] for m in state["media"]}
+    assert next(m for m in state["media"] if m["id"] == new)["gallery_id"] == remote_gallery
+    (link,) = [x for x in state["sharing_links"] if x["media_id"] == new]
+    assert _sql(catalog, "SELECT remote_id FROM sharinglink") == [(link["id"],)]
+    assert queue_counts(catalog)["pending"] == 0

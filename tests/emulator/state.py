@@ -490,22 +490,26 @@ class State:
     def replace_media_from(self, upload: sqlite3.Row, media_id: int) -> None:
         """A complete upload with `replaces`: the media keeps its id (and all that points at
         it) and takes the upload's bytes and file fields."""
+        self.set_media_file(media_id, int(upload["gallery_id"]), dict(upload))
+        self.finish_upload(upload, "created", media_id)
+
+    def set_media_file(self, media_id: int, gallery_id: int, fields: dict[str, Any]) -> None:
+        """The file fields of media whose bytes were replaced (or sent again unchanged)."""
         self.db.execute(
             "UPDATE media SET filename = ?, size = ?, checksum = ?, client_ref = ?, "
             "taken_at = ?, width = ?, height = ? WHERE id = ?",
             (
-                upload["filename"],
-                upload["size"],
-                upload["checksum"],
-                upload["client_ref"],
-                upload["taken_at"],
-                upload["width"],
-                upload["height"],
+                fields["filename"],
+                fields["size"],
+                fields["checksum"],
+                fields["client_ref"],
+                fields.get("taken_at"),
+                fields.get("width"),
+                fields.get("height"),
                 media_id,
             ),
         )
-        self.finish_upload(upload, "created", media_id)
-        self.touch_collection(self.collection_of_gallery(upload["gallery_id"]))
+        self.touch_collection(self.collection_of_gallery(gallery_id))
 
     def replaced_media(self, upload: sqlite3.Row) -> sqlite3.Row | None:
         """The media an upload replaces, while it is still in the upload's gallery."""

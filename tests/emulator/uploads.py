@@ -68,6 +68,9 @@ def register(router: Router) -> None:
                 duplicate = _replaced(call, gallery["id"], int(replaces), str(fields["kind"]))
                 if duplicate["checksum"] != fields["checksum"]:
                     duplicate = None  # only the replaced media counts: it has other bytes
+                else:  # the same bytes: its file fields (client_ref, name, ...) are the new ones
+                    call.state.set_media_file(duplicate["id"], gallery["id"], fields)
+                    duplicate = call.state.media(duplicate["id"])
             if duplicate is not None:
                 return ok({"status": "duplicate", "media": shapes.media(call.root, duplicate)})
             pending = call.state.pending_upload(gallery["id"], fields["checksum"], replaces)
@@ -218,6 +221,7 @@ async def _finish(call: Call, upload_id: str, part: Path) -> Response:
         replaced = state.replaced_media(upload)
         if replaced is not None:  # new bytes for that media: same id, same everything else
             if replaced["checksum"] == upload["checksum"]:
+                state.set_media_file(replaced["id"], upload["gallery_id"], dict(upload))
                 state.finish_upload(upload, "duplicate", replaced["id"])
                 part.unlink(missing_ok=True)
             else:
