@@ -29,7 +29,11 @@ def test_the_client_list_is_replaced_whole_matched_by_email(emulator: EmulatorHa
     cid, _gid, media = _shoot(client)
     emulator.seed(
         cid,
-        clients=[{"email": "ada@example.com", "name": "Ada"}, {"email": "ben@example.com"}],
+        clients=[
+            {"email": "ada@example.com", "name": "Ada", "access_level": "exclusive"},
+            {"email": "ben@example.com", "access_level": "exclusive"},
+            {"email": "gus@example.com", "access_level": "guest"},
+        ],
         favorites=[{"client_email": "ada@example.com", "media_ids": media[:1]}],
         downloads=0,
         visitors=0,
@@ -47,16 +51,23 @@ def test_the_client_list_is_replaced_whole_matched_by_email(emulator: EmulatorHa
     got = [(c["email"], c["name"], c["access"], c["access_level"]) for c in answer["clients"]]
     assert got == [
         ("ADA@example.com", "Ada M.", "download", "exclusive"),
+        ("gus@example.com", "gus@example.com", "view", "guest"),  # a guest left out stays
         ("cleo@example.com", "Cleo", "favourite", "exclusive"),
     ]
     ada = answer["clients"][0]
     assert ada["id"] == before["ada@example.com"]["id"] and ada["favorites_count"] == 1
     listed = _data(client.get(f"/collections/{cid}/clients"))
-    assert [c["email"] for c in listed] == ["ADA@example.com", "cleo@example.com"]
-    # ben left out: gone; an empty list removes everyone, with their favourite lists
+    assert [c["email"] for c in listed] == [
+        "ADA@example.com",
+        "gus@example.com",
+        "cleo@example.com",
+    ]
+    # ben left out: gone; an empty list removes every exclusive client, with their favourite
+    # lists (the guest stays)
     _data(client.put(f"/collections/{cid}/clients", json={"clients": []}))
     state = emulator.state()
-    assert state["clients"] == [] and state["favorite_lists"] == []
+    assert [c["email"] for c in state["clients"]] == ["gus@example.com"]
+    assert state["favorite_lists"] == []
 
 
 @pytest.mark.parametrize(

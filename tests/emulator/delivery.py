@@ -109,7 +109,8 @@ def _client_entries(raw: Any) -> list[dict[str, str]]:
 
 def replace_clients(state: State, collection_id: int, entries: list[dict[str, str]]) -> None:
     """The list becomes the collection's clients: listed ones are added or updated (matched by
-    email, ignoring case: they keep id, last visit and favourites); the others are removed."""
+    email, ignoring case: they keep id, last visit and favourites); the other exclusive ones
+    are removed. Guests (who came by the link) left out stay: they are not on the list."""
     existing = {
         str(row["email"]).lower(): row
         for row in state.all("SELECT * FROM clients WHERE collection_id = ?", collection_id)
@@ -136,7 +137,8 @@ def replace_clients(state: State, collection_id: int, entries: list[dict[str, st
                 (entry["email"], entry["name"], entry["access"], row["id"]),
             )
     for row in existing.values():
-        state.db.execute("DELETE FROM clients WHERE id = ?", (row["id"],))
+        if row["access_level"] == "exclusive":
+            state.db.execute("DELETE FROM clients WHERE id = ?", (row["id"],))
     state.touch_collection(collection_id)
 
 
