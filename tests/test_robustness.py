@@ -151,7 +151,9 @@ def test_gui_gets_the_home_however_it_is_spelled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[AppPaths] = []
-    monkeypatch.setattr("gallery_desktop.ui.app.run_app", lambda p: opened.append(p) or 0)
+    monkeypatch.setattr(
+        "gallery_desktop.ui.app.run_app", lambda p, *_folders: opened.append(p) or 0
+    )
     assert entry.main([f"--home={tmp_path / 'a'}"]) == 0
     assert entry.main(["--home", str(tmp_path / "b")]) == 0
     assert [p.catalog_file for p in opened] == [

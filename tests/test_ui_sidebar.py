@@ -126,29 +126,5 @@ def test_last_view_and_layout_are_remembered(win: MainWindow, qtbot: QtBot) -> N
     assert (restored[0], restored[2]) == (sizes[0], sizes[2])
 
 
-def test_a_bug_opens_the_crash_dialog_with_version_os_and_log(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import sys
-
-    from gallery_desktop import __version__
-    from gallery_desktop.paths import AppPaths
-    from gallery_desktop.ui import app
-
-    shown: list[QMessageBox] = []
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or 0)
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    paths = AppPaths.at_home(tmp_path)
-    app._install_crash_dialog(paths)
-    try:
-        raise RuntimeError("boom")
-    except RuntimeError as exc:
-        sys.excepthook(type(exc), exc, exc.__traceback__)
-    assert len(shown) == 1
-    text = shown[0].text()
-    assert __version__ in text and str(paths.log_file) in text and "Python" in text
-    assert "RuntimeError: boom" in shown[0].detailedText()
-
-
 def test_sidebar_model_passes_the_model_tester(win: MainWindow, qtmodeltester: Any) -> None:
     qtmodeltester.check(win.sidebar.model())
