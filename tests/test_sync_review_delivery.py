@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from gallery_desktop.catalog.clients import ClientEntry, set_clients
+from gallery_desktop.catalog.clients import ClientEntry, list_clients, set_clients
 from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.delivery_rules import read_settings
 from gallery_desktop.catalog.watermarks import add_watermark
 from gallery_desktop.errors import BadInputError
 from gallery_desktop.media.thumbnails import ThumbnailCache
@@ -90,12 +91,26 @@ def test_pulled_guests_do_not_become_exclusive_clients(
         ],
     )
     pull_all(catalog, api, emulator.base_url)
-    assert _sql(catalog, "SELECT email FROM client") == [("ada@example.com",)]
+    assert [c.email for c in list_clients(catalog, cid)] == ["ada@example.com"]
+    # the guest is kept off the list, for their name beside their favourites and analytics
+    guest = "SELECT name, access_level FROM client WHERE email = 'guest@example.com'"
+    assert _sql(catalog, guest) == [("G", "guest")]
+    assert "guest@example.com" not in read_settings(catalog, cid).clients
     _sql(catalog, "UPDATE collection SET client_exclusive = 1 WHERE id = :c", c=cid)
     _drain(worker)
     levels = {c["email"]: c["access_level"] for c in emulator.state()["clients"]}
     assert levels["guest@example.com"] == "guest"  # still there, still a guest
     assert levels["ada@example.com"] == "exclusive"
+    # listing the guest makes them a client of the list (the same row)
+    set_clients(
+        catalog,
+        cid,
+        [*list_clients(catalog, cid), ClientEntry("guest@example.com", "G", "download")],
+    )
+    assert _sql(catalog, guest) == [("G", "download")]
+    _drain(worker)
+    levels = {c["email"]: c["access_level"] for c in emulator.state()["clients"]}
+    assert levels["guest@example.com"] == "exclusive"
 
 
 def test_only_photos_are_sent_again_when_the_watermark_changes(

@@ -441,7 +441,8 @@ def _summary(conn: Connection, cid: int | None) -> Summary:
             f"WHERE {sl} AND EXISTS (SELECT 1 FROM favorite f WHERE f.list_id = l.id)) AS people, "
             f"(SELECT count(DISTINCT lower(email)) FROM visitor WHERE {s}) AS visitors, "
             f"(SELECT coalesce(sum(visits), 0) FROM visitor WHERE {s}) AS visits, "
-            f"(SELECT count(DISTINCT lower(email)) FROM client WHERE {s}) AS clients, "
+            f"(SELECT count(DISTINCT lower(email)) FROM client WHERE {s} "
+            "AND access_level != 'guest') AS clients, "  # the invited: guests came by the link
             f"(SELECT count(*) FROM storeorder WHERE {s} AND {_SALE}) AS orders, "
             "nullif(max("
             f"coalesce((SELECT max(datetime(occurred_at)) FROM downloadevent WHERE {s}), ''), "

@@ -18,6 +18,9 @@ from gallery_desktop.catalog.models import AccessLevel, utcnow
 from gallery_desktop.errors import BadInputError
 
 ACCESS_LEVELS: Final = tuple(a.value for a in AccessLevel)
+# Someone who came by the link, pulled from the service: not on the photographer's list
+# (never pushed, never listed here), kept for their name and activity.
+GUEST: Final = "guest"
 MAX_CLIENTS: Final = 500
 # Deliberately loose: one @, a dot in the domain, no spaces. The service sends the mail.
 # No control characters either (the service refuses them, and one bad address would block
@@ -77,7 +80,7 @@ def list_clients(catalog: Catalog, collection_id: int) -> list[ClientEntry]:
         rows = conn.execute(
             text(
                 "SELECT email, name, access_level FROM client WHERE collection_id = :c "
-                "ORDER BY lower(name), email"
+                "AND access_level != 'guest' ORDER BY lower(name), email"
             ),
             {"c": collection_id},
         ).all()
@@ -86,7 +89,8 @@ def list_clients(catalog: Catalog, collection_id: int) -> list[ClientEntry]:
 
 def replace_clients(conn: Connection, collection_id: int, entries: Sequence[ClientEntry]) -> None:
     """Make the collection's list exactly `entries` (checked), in the caller's transaction.
-    Unchanged clients keep their row (and what was pulled for them: last visit, favourites)."""
+    Unchanged clients keep their row (and what was pulled for them: last visit, favourites);
+    a guest who is listed becomes a client of the list (the same row)."""
     wanted = {e.email: e for e in check_entries(entries)}
     current = {
         str(r.email).lower(): r
@@ -96,7 +100,7 @@ def replace_clients(conn: Connection, collection_id: int, entries: Sequence[Clie
         )
     }
     for email, gone in current.items():
-        if email not in wanted:
+        if email not in wanted and gone.access_level != GUEST:  # guests are not the list's
             conn.execute(text("DELETE FROM client WHERE id = :id"), {"id": gone.id})
     for email, entry in wanted.items():
         row = current.get(email)

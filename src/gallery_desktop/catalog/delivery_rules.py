@@ -168,7 +168,10 @@ def read_settings(catalog: Catalog, collection_id: int) -> DeliverySettings:
             {"c": collection_id},
         ).all()
         clients = conn.execute(
-            text("SELECT email, access_level FROM client WHERE collection_id = :c ORDER BY email"),
+            text(
+                "SELECT email, access_level FROM client WHERE collection_id = :c "
+                "AND access_level != 'guest' ORDER BY email"  # guests are not on the list
+            ),
             {"c": collection_id},
         ).all()
     return DeliverySettings(

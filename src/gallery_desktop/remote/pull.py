@@ -164,9 +164,10 @@ def _clients(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
         return len(rows)  # the list was edited here and not sent yet: the local list wins
     for r in rows:
         email = str(r.get("email") or "").strip().lower()
-        if not email or r.get("access_level") == "guest":
-            # A guest came by the link (the visitor list has them): the local list is the
-            # photographer's own, and whatever is on it goes back as exclusive clients.
+        if not email:
+            continue
+        if r.get("access_level") == "guest":
+            _guest(conn, cid, email, r)
             continue
         conn.execute(
             text(
@@ -187,6 +188,28 @@ def _clients(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
             },
         )
     return len(rows)
+
+
+def _guest(conn: Connection, cid: int, email: str, r: dict[str, Any]) -> None:
+    """A guest came by the link: kept (their name shows beside their favourites, their
+    activity in analytics) as access level `guest`, which is not on the photographer's list,
+    is never pushed and never demotes a client the photographer listed."""
+    conn.execute(
+        text(
+            "INSERT INTO client (collection_id, email, name, access_level, last_accessed, "
+            "created_at) VALUES (:c, :e, :n, 'guest', :last, :now) "
+            "ON CONFLICT (collection_id, email) DO UPDATE SET "
+            "name = CASE WHEN client.name = '' THEN excluded.name ELSE client.name END, "
+            "last_accessed = excluded.last_accessed"
+        ),
+        {
+            "c": cid,
+            "e": email,
+            "n": r.get("name") or "",
+            "last": _when(r.get("last_accessed")),
+            "now": utcnow().replace(tzinfo=None),
+        },
+    )
 
 
 def _favorites(

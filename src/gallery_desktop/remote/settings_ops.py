@@ -180,7 +180,7 @@ class SettingsOps(WorkerBase):
             rows = conn.execute(
                 text(
                     "SELECT email, name, access_level FROM client WHERE collection_id = :c "
-                    "ORDER BY id"
+                    "AND access_level != 'guest' ORDER BY id"
                 ),
                 {"c": collection_id},
             ).all()
