@@ -19,6 +19,8 @@ from conftest import cli_env, run_cli
 from gallery_desktop.catalog.check import check_catalog
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import list_media
+from gallery_desktop.catalog.watermarks import add_watermark
+from gallery_desktop.media.watermark import WatermarkSpec
 from gallery_desktop.paths import AppPaths
 from gallery_desktop.remote.outbox import queue_counts
 from test_sync import small_shoot
@@ -76,6 +78,7 @@ def test_kill_9_at_random_points_never_duplicates_or_loses(emulator: Any, tmp_pa
 
     rng = random.Random(20261129)
     finished_early = requeued = mid_upload = 0
+    preset: int | None = None
     for _ in range(KILLS):
         proc = subprocess.Popen(
             _sync_cmd(home, emulator.base_url),
@@ -105,11 +108,28 @@ def test_kill_9_at_random_points_never_duplicates_or_loses(emulator: Any, tmp_pa
             catalog.close()
         if drained:
             # Everything went through: change every file (new content hashes) so that the
-            # next kills land in replacing uploads (delete the old copy, send the new one).
+            # next kills land in replacing uploads (new bytes for the same media).
             for path in sorted(p for p in shoot.rglob("*") if p.is_file()):
                 with path.open("ab") as f:
                     f.write(b"\0")
             assert run_cli(home, "rescan", "Lake").returncode == 0
+            # ... and switch watermarked uploads, so that the photos' renditions really change
+            # (a byte appended to a JPEG renders the same): their new bytes replace the
+            # service's media in place (`replaces`), and the kills land in those uploads too.
+            catalog = Catalog(AppPaths.at_home(home).catalog_file)
+            try:
+                if preset is None:
+                    preset = add_watermark(catalog, "Proof", WatermarkSpec(text="PROOF")).id
+                with catalog.write_conn() as conn:
+                    conn.execute(
+                        text(
+                            "UPDATE collection SET watermark_id = :w, "
+                            "download_watermarked = NOT download_watermarked"
+                        ),
+                        {"w": preset},
+                    )
+            finally:
+                catalog.close()
             requeued += 1
 
     final = subprocess.run(

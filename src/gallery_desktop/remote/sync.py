@@ -428,6 +428,12 @@ class SyncWorker(SettingsOps, LinkOps):
             if upload is None:
                 self._abandon_upload(op)
                 return
+        if payload.get("sha256") is None:
+            # Recorded before the start: should a crash lose the answer (a duplicate saves
+            # nothing else) and the rendition come out different next time, the key changes
+            # with it (the same key with another body would be refused).
+            payload = {**payload, "sha256": upload.sha256}
+            self.queue.save_payload(op, payload)
         media = self._send(op, payload, upload, int(m.gallery_remote_id))
         forget_upload(self.cache, op.key)
         now = self._media(op.entity_id)
