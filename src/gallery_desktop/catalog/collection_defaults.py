@@ -32,7 +32,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, text
 
-from gallery_desktop.catalog.collection_settings import SETTINGS, Setting
+from gallery_desktop.catalog.collection_settings import SETTINGS, Setting, read_key_values
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.delivery_rules import SIZES
 from gallery_desktop.catalog.models import utcnow
@@ -420,38 +420,21 @@ def save_defaults(
 def parse_defaults(catalog: Catalog, shoot_type: str, assignments: Sequence[str]) -> ShootDefaults:
     """A shoot type's defaults after KEY=VALUE changes (checked, not saved). A shoot type not
     known yet starts from the built-in values of 'other'. Raises BadInputError."""
-    if not assignments:
-        raise BadInputError("nothing to set: give KEY=VALUE pairs (see --help for the keys)")
     name = shoot_type_name(shoot_type)
-    if any(a.strip().lower().startswith("template=") for a in assignments):
+    values, problems = read_key_values(assignments, DEFAULT_SETTINGS)
+    if values.get("template_id") is not None:
         ensure_builtin_templates(catalog)  # so that `template=Classic` finds it
     with catalog.engine.connect() as conn:
         try:
             current = _get(conn, name)
         except BadInputError:
             current = dataclasses.replace(BUILTIN_DEFAULTS["other"], shoot_type=name)
-        values: dict[str, Any] = {}
-        problems: list[str] = []
-        for item in assignments:
-            key, eq, raw = item.partition("=")
-            key = key.strip().lower()
-            setting = DEFAULT_SETTINGS.get(key)
-            if not eq:
-                problems.append(f"{item!r} is not KEY=VALUE")
-            elif setting is None:
-                problems.append(f"unknown setting {key!r} (known: {', '.join(DEFAULT_SETTINGS)})")
-            else:
-                try:
-                    value = setting.parse(raw)
-                except ValueError as exc:
-                    problems.append(f"{key}={raw!r}: {exc}")
-                    continue
-                if key in ("watermark", "template") and value is not None:
-                    found = _find_ref(conn, key, value)
-                    if found is None:
-                        problems.append(f"no {key} {value!r} in the catalogue")
-                    value = found
-                values[setting.column] = value
+        for column, table in (("watermark_id", "watermark"), ("template_id", "template")):
+            ref = values.get(column)
+            if ref is not None:
+                values[column] = _find_ref(conn, table, ref)
+                if values[column] is None:
+                    problems.append(f"no {table} {ref!r} in the catalogue")
         if problems:
             raise BadInputError("nothing changed: " + "; ".join(problems))
         updated = dataclasses.replace(current, **values)

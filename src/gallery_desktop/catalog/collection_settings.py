@@ -116,12 +116,16 @@ SETTINGS: Final = {
 }
 
 
-def _parse(assignments: Sequence[str], settings: dict[str, Setting], what: str) -> dict[str, Any]:
-    """KEY=VALUE strings → {column: value}; every problem is reported together."""
+def read_key_values(
+    assignments: Sequence[str], settings: dict[str, Setting], what: str = ""
+) -> tuple[dict[str, Any], list[str]]:
+    """KEY=VALUE strings → ({column: value}, problems): the caller may add its own problems
+    and report them all together."""
     if not assignments:
         raise BadInputError("nothing to set: give KEY=VALUE pairs (see --help for the keys)")
     values: dict[str, Any] = {}
     problems: list[str] = []
+    kind = f"{what} " if what else ""
     for item in assignments:
         key, eq, raw = item.partition("=")
         key = key.strip().lower()
@@ -129,19 +133,27 @@ def _parse(assignments: Sequence[str], settings: dict[str, Setting], what: str) 
         if not eq:
             problems.append(f"{item!r} is not KEY=VALUE")
         elif setting is None:
-            problems.append(f"unknown {what} setting {key!r} (known: {', '.join(settings)})")
+            problems.append(f"unknown {kind}setting {key!r} (known: {', '.join(settings)})")
         else:
             try:
                 values[setting.column] = setting.parse(raw)
             except ValueError as exc:
                 problems.append(f"{key}={raw!r}: {exc}")
+    return values, problems
+
+
+def parse_key_values(
+    assignments: Sequence[str], settings: dict[str, Setting], what: str
+) -> dict[str, Any]:
+    """KEY=VALUE strings → {column: value}; every problem is reported together."""
+    values, problems = read_key_values(assignments, settings, what)
     if problems:
         raise BadInputError("nothing changed: " + "; ".join(problems))
     return values
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
-    return _parse(assignments, SETTINGS, "collection")
+    return parse_key_values(assignments, SETTINGS, "collection")
 
 
 def apply_values(conn: Connection, collection_id: int, values: dict[str, Any]) -> None:
@@ -196,7 +208,7 @@ GALLERY_SETTINGS: Final = {
 
 
 def parse_gallery_assignments(assignments: Sequence[str]) -> dict[str, Any]:
-    return _parse(assignments, GALLERY_SETTINGS, "gallery")
+    return parse_key_values(assignments, GALLERY_SETTINGS, "gallery")
 
 
 def gallery_override(current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
