@@ -174,3 +174,16 @@ def test_the_log_lives_in_the_platform_log_folder(
     assert AppPaths.at_home(tmp_path).log_file == tmp_path.resolve() / "logs" / (
         "gallery-desktop.log"
     )
+
+
+def test_a_thread_that_exits_or_an_interrupt_is_not_a_crash(
+    qtbot: QtBot, recorded: tuple[CrashReporter, Recorder], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _reporter, rec = recorded
+    worker = threading.Thread(target=lambda: sys.exit(0), name="exits")
+    worker.start()
+    worker.join()
+    qtbot.wait(100)  # anything queued for the GUI thread would have arrived
+    sys.excepthook(*_exc_info(KeyboardInterrupt()))
+    assert rec.crashes == [] and rec.user_errors == []
+    assert "KeyboardInterrupt" in capsys.readouterr().err  # as Python says it, no dialog

@@ -24,7 +24,7 @@ from corpus import CORPUS
 from gallery_desktop.catalog.collections import display_name, list_collections
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.cli import split_open_folders
-from gallery_desktop.ui.app import TEST_QUIT_ENV
+from gallery_desktop.ui.app import TEST_PAUSE_ENV, TEST_QUIT_ENV
 from gallery_desktop.ui.single_instance import (
     Handover,
     InstanceServer,
@@ -48,14 +48,16 @@ def _shoot(parent: Path, name: str | bytes) -> bytes:
 class App:
     """`python -m gallery_desktop --home HOME [FOLDER...]` as a process with the test hook."""
 
-    def __init__(self, home: Path, *folders: bytes, quit_after_ms: int) -> None:
+    def __init__(
+        self, home: Path, *folders: bytes, quit_after_ms: int, env: dict[str, str] | None = None
+    ) -> None:
         cmd: list[str | bytes] = [sys.executable, "-m", "gallery_desktop", "--home", str(home)]
         self.proc = subprocess.Popen(
             [*cmd, *folders],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=cli_env({TEST_QUIT_ENV: str(quit_after_ms)}),
+            env=cli_env({TEST_QUIT_ENV: str(quit_after_ms), **(env or {})}),
         )
         self.lines: list[str] = []
 
@@ -124,6 +126,43 @@ def test_second_launch_hands_folders_to_the_first(tmp_path: Path, apps: list[App
     assert _collections(home) == sorted([display_name(plain), display_name(odd)])
 
 
+def test_launches_at_the_same_moment_make_one_window(tmp_path: Path, apps: list[App]) -> None:
+    """A double click on the launcher: the start-up lock lets exactly one become the window;
+    the others hand their folders to it."""
+    home = tmp_path / "home"
+    shoots = [_shoot(tmp_path, f"Shoot {n}") for n in range(3)]
+    pause = {TEST_PAUSE_ENV: "700"}  # each would listen 0.7 s after finding no window
+    launches = [App(home, shoot, quit_after_ms=4000, env=pause) for shoot in shoots]
+    apps.extend(launches)
+    codes = [launch.finish(60) for launch in launches]
+    assert codes == [0, 0, 0], [launch.stderr() for launch in launches]
+    for launch in launches:  # the hook's lines, to the end
+        assert launch.proc.stdout is not None
+        launch.lines += [
+            raw.decode().removeprefix("gallery-desktop-test: ").rstrip("\n")
+            for raw in launch.proc.stdout.readlines()
+        ]
+    listening = [
+        launch for launch in launches if any(x.startswith("listening") for x in launch.lines)
+    ]
+    handed = [launch for launch in launches if "handed over" in launch.lines]
+    assert len(listening) == 1 and len(handed) == 2, [launch.lines for launch in launches]
+    assert _collections(home) == sorted(display_name(shoot) for shoot in shoots)
+
+
+def test_a_socket_is_private_to_its_user(tmp_path: Path) -> None:
+    from gallery_desktop.ui.single_instance import private_dir
+
+    name = server_name(tmp_path / "catalog.sqlite")
+    folder = private_dir()
+    if sys.platform == "win32":
+        assert folder is None and "/" not in name
+        return
+    assert folder is not None and name.startswith(str(folder) + os.sep)
+    st = os.stat(folder)
+    assert st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
 def test_different_catalogues_run_side_by_side(tmp_path: Path, apps: list[App]) -> None:
     a = App(tmp_path / "a", quit_after_ms=1500)
     apps.append(a)
@@ -164,7 +203,16 @@ def test_the_message_keeps_bytes_and_makes_paths_absolute(tmp_path: Path) -> Non
     assert line.endswith(b"\n") and b"\n" not in line[:-1]
     decoded = decode_message(line.rstrip(b"\n"))
     assert [os.fsencode(f) for f in decoded] == [odd, os.fsencode(os.path.abspath("relative"))]
-    for bad in (b"{", b"[]", b'{"activate": false}', b'{"activate": true, "folders": ["%%"]}'):
+    deep = b'{"activate": true, "folders": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    nul = b'{"activate": true, "folders": ["AAAA"]}'  # four NUL bytes
+    for bad in (
+        b"{",
+        b"[]",
+        b'{"activate": false}',
+        b'{"activate": true, "folders": ["%%"]}',
+        deep,
+        nul,
+    ):
         with pytest.raises(ValueError):
             decode_message(bad)
 
@@ -172,7 +220,8 @@ def test_the_message_keeps_bytes_and_makes_paths_absolute(tmp_path: Path) -> Non
 def test_names_differ_per_catalogue_and_fit_a_socket_path(tmp_path: Path) -> None:
     a, b = server_name(tmp_path / "a" / "catalog.sqlite"), server_name(tmp_path / "b" / "x")
     assert a != b and a == server_name(tmp_path / "a" / "catalog.sqlite")
-    assert len(a) < 50 and a.isascii()
+    assert len(os.path.basename(a)) < 50 and a.isascii()
+    assert len(os.fsencode(a)) < 104  # a Unix socket path's limit
 
 
 CLIENT = """
@@ -219,7 +268,7 @@ def test_no_server_and_a_silent_server(qtbot: QtBot, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="named pipes vanish with their process")
-def test_a_stale_socket_file_is_replaced(tmp_path: Path) -> None:
+def test_a_socket_file_nobody_listens_on_does_not_stop_a_launch(tmp_path: Path) -> None:
     import socket
     import tempfile
 

@@ -21,7 +21,13 @@ from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
 from gallery_desktop.ui.crash import CrashReporter
 from gallery_desktop.ui.icons import app_icon
-from gallery_desktop.ui.single_instance import Handover, InstanceServer, hand_over, server_name
+from gallery_desktop.ui.single_instance import (
+    Handover,
+    InstanceServer,
+    hand_over,
+    server_name,
+    startup_lock,
+)
 
 if TYPE_CHECKING:
     from gallery_desktop.ui.main_window import MainWindow
@@ -32,6 +38,11 @@ log = logging.getLogger(__name__)
 # (no import running, no launch handed over) for this many ms, and reports on stdout
 # what the single-instance server did. Never set in normal use.
 TEST_QUIT_ENV = "GALLERY_DESKTOP_TEST_QUIT_AFTER_MS"
+# Test hook, with TEST_QUIT_ENV only: wait this long between finding no running instance and
+# listening, so that launches at the same moment overlap (tests/test_single_instance.py).
+TEST_PAUSE_ENV = "GALLERY_DESKTOP_TEST_PAUSE_BEFORE_LISTEN_MS"
+DESKTOP_ID = "org.gallerydesktop.GalleryDesktop"  # the .desktop file's name (packaging/linux)
+LOCK_WAIT_MS = 60_000  # how long a launch waits for another that is starting
 
 
 def bring_forward(window: MainWindow) -> None:
@@ -79,29 +90,37 @@ def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
     app.setOrganizationName("gallery-desktop")
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
+    app.setDesktopFileName(DESKTOP_ID)  # Wayland matches the window to its launcher
     reporter = CrashReporter(paths.log_file, parent=app)
     reporter.install()
 
     name = server_name(paths.catalog_file)
     server: InstanceServer | None = None
+    lock = startup_lock(name)
+    if not lock.tryLock(LOCK_WAIT_MS):  # another launch has been starting for a minute
+        log.warning("another launch holds %s: this one gives up", lock.fileName())
+        return _not_answering(folders)
     handover = hand_over(name, folders)
     if handover is Handover.DELIVERED:
+        lock.unlock()
         log.info("the app was already open: handed over %d folder(s)", len(folders))
         _test_say("handed over")
         return 0
     if handover is Handover.NO_ANSWER:
-        log.warning("the app open on this catalogue did not answer; starting another window")
-        _test_say("no answer, starting anyway")
+        lock.unlock()
+        return _not_answering(folders)
+    if os.environ.get(TEST_QUIT_ENV) and os.environ.get(TEST_PAUSE_ENV):
+        time.sleep(int(os.environ[TEST_PAUSE_ENV]) / 1000)  # widens the race the lock closes
+    server = InstanceServer(name, parent=app)
+    if server.listen():
+        _test_say(f"listening {name}")
     else:
-        server = InstanceServer(name, parent=app)
-        if server.listen():
-            _test_say(f"listening {name}")
-        else:
-            server = None
+        server = None
 
     try:
         catalog = Catalog(paths.catalog_file, backup_dir=paths.backup_dir)
     except CatalogError as exc:
+        lock.unlock()
         QMessageBox.critical(None, "Cannot open the catalogue", str(exc))
         return 1
     from gallery_desktop.ui.main_window import MainWindow
@@ -120,6 +139,7 @@ def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
 
         server.activated.connect(handed_over)
     window.show()
+    lock.unlock()  # later launches now find the window listening (answered once exec runs)
     if folders:
         window.import_folders(list(folders))
     if os.environ.get(TEST_QUIT_ENV):
@@ -131,6 +151,22 @@ def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
             server.close()
         reporter.uninstall()
         catalog.close()
+
+
+def _not_answering(folders: Sequence[str | bytes]) -> int:
+    """Another window has this catalogue open but does not answer: never a second window on
+    one catalogue (two importers, two watchers); say so instead."""
+    log.warning("the app open on this catalogue did not answer; not opening another window")
+    _test_say("no answer")
+    if not os.environ.get(TEST_QUIT_ENV):
+        QMessageBox.warning(
+            None,
+            "Gallery Desktop is already open",
+            "Gallery Desktop is already open on this catalogue but is not answering (it may "
+            "be busy starting or migrating the catalogue). Try again in a moment"
+            + (", or drop the folders on its window." if folders else "."),
+        )
+    return 1
 
 
 def _qt_argv(argv: Sequence[str]) -> list[str]:

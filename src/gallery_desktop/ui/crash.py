@@ -111,14 +111,17 @@ class CrashReporter(QObject):
     def excepthook(
         self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
     ) -> None:
+        if isinstance(exc, KeyboardInterrupt):  # Ctrl-C in the terminal: not a bug
+            sys.__excepthook__(kind, exc, tb)
+            return
         if threading.current_thread() is threading.main_thread():
             self._report((kind, exc, tb), None)
         else:  # a Python thread that raised through sys.excepthook: hand over to the GUI
             self._hand_over((kind, exc, tb), threading.current_thread().name)
 
     def thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
-        if args.exc_value is None:
-            return
+        if args.exc_value is None or isinstance(args.exc_value, SystemExit):
+            return  # a thread that exits is not a bug (Python's own hook is silent too)
         name = args.thread.name if args.thread is not None else "unknown"
         self._hand_over((args.exc_type, args.exc_value, args.exc_traceback), name)
 

@@ -20,10 +20,12 @@ import hashlib
 import json
 import logging
 import os
+import stat
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QDir, QLockFile, QObject, Signal
 from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
@@ -32,16 +34,45 @@ ANSWER_TIMEOUT_MS = 3000
 MAX_MESSAGE_BYTES = 1024 * 1024  # a few thousand folder paths; anything bigger is not ours
 
 
-def server_name(catalog_file: Path) -> str:
-    """A short socket name, the same for one user and one catalogue file.
+def private_dir() -> Path | None:
+    """A folder only this user can enter, for the socket and its lock: $XDG_RUNTIME_DIR, else
+    a 0700 folder of ours in the temp dir. None on Windows (named pipes are per session) or
+    when neither is private (then the bare name is used, as Qt would)."""
+    if os.name == "nt":
+        return None
+    uid = os.getuid()
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    candidates = [Path(runtime)] if runtime else []
+    candidates.append(Path(tempfile.gettempdir()) / f"gallery-desktop-{uid}")
+    for folder in candidates:
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            st = os.lstat(folder)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == uid and not st.st_mode & 0o077:
+            return folder
+        log.warning("%s is not private to this user: the single-instance socket avoids it", folder)
+    return None
 
-    Short because a Unix socket path (temp dir + name) must fit in ~104 bytes."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers): the uid still tells users apart
-        user = str(getattr(os, "getuid", lambda: "")())
-    key = os.fsencode(user) + b"\0" + os.fsencode(os.path.abspath(catalog_file))
-    return "gallery-desktop-" + hashlib.sha256(key).hexdigest()[:24]
+
+def server_name(catalog_file: Path, folder: Path | None = None) -> str:
+    """The socket for one user and one catalogue file: a path in `private_dir()` (another user
+    cannot sit on it), short enough for a Unix socket path (~104 bytes)."""
+    uid = str(os.getuid()) if hasattr(os, "getuid") else getpass.getuser()
+    key = uid.encode() + b"\0" + os.fsencode(os.path.realpath(catalog_file))
+    name = "gallery-desktop-" + hashlib.sha256(key).hexdigest()[:24]
+    folder = folder if folder is not None else private_dir()
+    return str(folder / name) if folder is not None else name
+
+
+def startup_lock(name: str) -> QLockFile:
+    """Held from the first look for a running instance until the window listens, so two
+    launches at once cannot both become the first. A crashed holder's lock is stale (PID)."""
+    path = name if os.path.isabs(name) else os.path.join(QDir.tempPath(), name)
+    lock = QLockFile(path + ".lock")
+    lock.setStaleLockTime(10 * 60 * 1000)  # a start-up (migrating a big catalogue) may be slow
+    return lock
 
 
 def encode_message(folders: Sequence[str | bytes]) -> bytes:
@@ -59,9 +90,12 @@ def decode_message(line: bytes) -> list[str]:
         folders = message.get("folders", [])
         if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
             raise ValueError("folders must be a list of strings")
-        return [os.fsdecode(base64.b64decode(f, validate=True)) for f in folders]
-    except (json.JSONDecodeError, UnicodeDecodeError, binascii.Error) as exc:
-        raise ValueError(str(exc)) from exc
+        out = [os.fsdecode(base64.b64decode(f, validate=True)) for f in folders]
+    except (json.JSONDecodeError, UnicodeDecodeError, binascii.Error, RecursionError) as exc:
+        raise ValueError(str(exc) or type(exc).__name__) from exc
+    if any("\0" in f or not os.path.isabs(f) for f in out):
+        raise ValueError("folders must be absolute paths without NUL bytes")
+    return out
 
 
 class Handover(enum.Enum):
