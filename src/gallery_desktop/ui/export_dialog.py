@@ -14,7 +14,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -40,7 +39,7 @@ from gallery_desktop.export.run import ExportProgress, ExportSummary, run_export
 from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.media.export import PRESETS, ExportSettings, MetadataPolicy, VideoPolicy
 from gallery_desktop.media.safe_names import DEFAULT_PATTERN, NAME_TOKENS, check_pattern
-from gallery_desktop.ui.tasks import BackgroundTasks
+from gallery_desktop.ui.job_dialog import JobDialog
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +113,10 @@ def _select(box: QComboBox, data: object) -> None:
         box.setCurrentIndex(index)
 
 
-class ExportDialog(QDialog):
+class ExportDialog(JobDialog):
     """Remembers its last settings (QSettings, "export/…"); the export runs in a worker."""
+
+    cancelling_text = "Cancelling: the photos in hand are finished, then taken back…"
 
     def __init__(
         self,
@@ -126,11 +127,8 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.catalog, self.settings, self.scope = catalog, settings, scope
-        self.tasks = BackgroundTasks(self)
         self.pick_folder: Callable[[str], str | None] = self._pick_folder
         self.summary: ExportSummary | None = None
-        self._cancel: CancelToken | None = None
-        self._close_when_done = False
         self.setWindowTitle("Export")
 
         layout = QVBoxLayout(self)
@@ -352,10 +350,6 @@ class ExportDialog(QDialog):
 
     # -- running ---------------------------------------------------------------------------------
 
-    @property
-    def running(self) -> bool:
-        return self._cancel is not None
-
     def start(self) -> None:
         request = self.request()
         if request is None or not self.export_button.isEnabled():
@@ -381,12 +375,6 @@ class ExportDialog(QDialog):
             )
 
         self.tasks.run(work, self._finished, self._failed, self._progressed)
-
-    def cancel(self) -> None:
-        if self._cancel is not None:
-            self._cancel.cancel()
-            self.close_button.setEnabled(False)
-            self.status.setText("Cancelling: the photos in hand are finished, then taken back…")
 
     def _set_running(self, running: bool) -> None:
         for box in self.findChildren(QGroupBox):
@@ -430,19 +418,6 @@ class ExportDialog(QDialog):
         self._set_running(False)
         self.status.setText("The export did not run.")
         self._closing()
-
-    def _closing(self) -> None:
-        if self._close_when_done:
-            self.done(QDialog.DialogCode.Rejected.value)
-
-    def done(self, result: int) -> None:
-        """Close; while an export runs, Close/Esc cancel it first and close when it stops."""
-        if self.running:
-            self._close_when_done = True
-            self.cancel()
-            return
-        self.tasks.close()
-        super().done(result)
 
     def reject(self) -> None:
         if self.running and not self._close_when_done:

@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -25,7 +24,7 @@ from gallery_desktop.errors import UserFacingError
 from gallery_desktop.export.favourite_copies import copy_favourites, whose
 from gallery_desktop.export.run import ExportProgress, ExportSummary
 from gallery_desktop.ingest.parallel import CancelToken
-from gallery_desktop.ui.tasks import BackgroundTasks
+from gallery_desktop.ui.job_dialog import JobDialog
 
 log = logging.getLogger(__name__)
 SHOWN_ROWS = 30
@@ -44,8 +43,10 @@ def describe_copies(s: ExportSummary) -> str:
     return "\n".join(lines)
 
 
-class FavouriteCopyDialog(QDialog):
+class FavouriteCopyDialog(JobDialog):
     """Runs `copy_favourites` in a worker; Cancel stops it and takes back what it wrote."""
+
+    cancelling_text = "Cancelling: the copies made so far are taken back…"
 
     finished_copying = Signal(object)  # the ExportSummary, or the error that stopped it
 
@@ -64,10 +65,7 @@ class FavouriteCopyDialog(QDialog):
             who,
             out_dir,
         )
-        self.tasks = BackgroundTasks(self)
         self.summary: ExportSummary | None = None
-        self._cancel: CancelToken | None = None
-        self._close_when_done = False
         self.setWindowTitle("Copy Favourites")
         self.setMinimumWidth(460)
         self.heading = QLabel(f"Copying the {whose(who)} into {out_dir}")
@@ -94,10 +92,6 @@ class FavouriteCopyDialog(QDialog):
         if app is not None:  # quitting mid-copy: stop and take back rather than hold up the exit
             app.aboutToQuit.connect(self.cancel)
 
-    @property
-    def running(self) -> bool:
-        return self._cancel is not None
-
     def start(self) -> None:
         cancel = self._cancel = CancelToken()
         catalog, cid, who, out = self.catalog, self.collection_id, self.who, self.out_dir
@@ -108,12 +102,6 @@ class FavouriteCopyDialog(QDialog):
             return copy_favourites(catalog, cid, out, who, progress=report, cancel=cancel)
 
         self.tasks.run(work, self._finished, self._failed, self._progressed)
-
-    def cancel(self) -> None:
-        if self._cancel is not None:
-            self._cancel.cancel()
-            self.close_button.setEnabled(False)
-            self.status.setText("Cancelling: the copies made so far are taken back…")
 
     def _progressed(self, p: ExportProgress) -> None:
         if self._cancel is None or self._cancel.cancelled:
@@ -150,19 +138,6 @@ class FavouriteCopyDialog(QDialog):
         self.report.show()
         self.close_button.setText("Close")
         self.close_button.setEnabled(True)
-
-    def _closing(self) -> None:
-        if self._close_when_done:
-            self.done(QDialog.DialogCode.Rejected.value)
-
-    def done(self, result: int) -> None:
-        """Close; while copying, Cancel/Esc/closing stop it first and close when it stops."""
-        if self.running:
-            self._close_when_done = True
-            self.cancel()
-            return
-        self.tasks.close()
-        super().done(result)
 
     def _show_in_folder(self) -> None:
         if self.summary is not None and self.summary.target:
