@@ -19,21 +19,8 @@ SLOT_SECONDS: Final = 900
 DAYS_AS_DAYS: Final = 62  # a span up to this many days is shown day by day
 DAYS_AS_WEEKS: Final = 371  # ... up to this, week by week; longer, month by month
 
-_MONTHS: Final = [
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-]
-_MONTH_NAMES: Final = [
+# English names, whatever the locale (Qt sets the C library's locale; these stay the same)
+MONTH_NAMES: Final = (
     "January",
     "February",
     "March",
@@ -46,7 +33,8 @@ _MONTH_NAMES: Final = [
     "October",
     "November",
     "December",
-]
+)
+_MONTHS: Final = tuple(name[:3] for name in MONTH_NAMES)
 _WEEKDAYS: Final = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -77,7 +65,7 @@ def bucket_label(unit: Unit, start: date, *, long: bool = False) -> str:
     """`3 Mar` / `Mar 2025` on an axis; long: `Mon 3 Mar 2025`, `Week of 3 Mar 2025`."""
     if unit == "month":
         if long:
-            return f"{_MONTH_NAMES[start.month - 1]} {start.year}"
+            return f"{MONTH_NAMES[start.month - 1]} {start.year}"
         return f"{_MONTHS[start.month - 1]} {start.year}"
     short = f"{start.day} {_MONTHS[start.month - 1]}"
     if not long:

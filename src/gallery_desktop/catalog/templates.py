@@ -18,6 +18,7 @@ from typing import Any, Final
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from gallery_desktop.catalog.analytics_buckets import MONTH_NAMES
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import (
     Collection,
@@ -51,20 +52,6 @@ DISPLAY_SETTINGS: Final = {
     "theme": THEMES,
 }
 MAX_NAME_LENGTH: Final = 60
-MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -506,7 +493,7 @@ def format_event_date(value: str | None) -> str:
         d = date.fromisoformat(value.strip()[:10])
     except ValueError:
         return value.strip()
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def cover_spec(
