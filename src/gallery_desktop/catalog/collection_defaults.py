@@ -338,8 +338,9 @@ def _problems(conn: Connection, d: ShootDefaults) -> list[str]:
     return problems
 
 
-def _write(conn: Connection, d: ShootDefaults) -> None:
-    values = {
+def _params(d: ShootDefaults) -> dict[str, Any]:
+    """The statement parameters a shoot type's defaults write (to its row, or a collection)."""
+    return {
         "t": d.shoot_type,
         "p": d.password_on,
         "e": d.expiry_days,
@@ -352,6 +353,10 @@ def _write(conn: Connection, d: ShootDefaults) -> None:
         "tp": d.template_id,
         "now": utcnow().replace(tzinfo=None),
     }
+
+
+def _write(conn: Connection, d: ShootDefaults) -> None:
+    values = _params(d)
     conn.execute(
         text(
             "INSERT INTO collectiondefaults (shoot_type, password_on, expiry_days, downloadable, "
@@ -499,20 +504,7 @@ def _apply(
             "visitor_email_capture = :v, store_enabled = :st, watermark_id = :w, "
             "template_id = :tp, updated_at = :now WHERE id = :c"
         ),
-        {
-            "t": d.shoot_type,
-            "p": password,
-            "e": expiry,
-            "dl": d.downloadable,
-            "s": json.dumps([s for s in SIZES if s in d.download_sizes]),
-            "wm": d.download_watermarked,
-            "v": d.visitor_email_capture,
-            "st": d.store_enabled,
-            "w": d.watermark_id,
-            "tp": d.template_id,
-            "now": utcnow().replace(tzinfo=None),
-            "c": collection_id,
-        },
+        {**_params(d), "p": password, "e": expiry, "c": collection_id},
     )
 
 
