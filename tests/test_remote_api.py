@@ -568,7 +568,7 @@ def recording_server() -> Iterator[tuple[str, list[Recorded]]]:
 @pytest.fixture
 def self_signed_https(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
     """A real HTTPS server on loopback whose certificate no authority signed."""
-    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
