@@ -26,16 +26,15 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, Final, Literal
-from urllib.parse import quote
 
 import httpx
 
 from gallery_desktop import __version__
 from gallery_desktop.remote.credentials import SessionSecrets
+from gallery_desktop.remote.endpoints import DEFAULT_ENDPOINTS, Endpoints, Id
 from gallery_desktop.remote.errors import (
     SERVICE,
     BadServerUrl,
@@ -59,67 +58,12 @@ if logging.getLogger("httpx").level == logging.NOTSET:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 JSON = dict[str, Any]
-Id = int | str
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 REAL_BASE_URL: Final = "https://galleries.pixieset.com/api/v1"
 USER_AGENT: Final = f"gallery-desktop/{__version__}"
 LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 WRITE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """The service's names and paths (relative to the base URL). `{id}` is filled in."""
-
-    session_cookie: str = "gd_session"
-    csrf_header: str = "X-CSRF-Token"
-    idempotency_header: str = "Idempotency-Key"
-    upload_offset_header: str = "Upload-Offset"
-    upload_content_type: str = "application/offset+octet-stream"
-    page_param: str = "page"
-    per_page_param: str = "per_page"
-    max_per_page: int = 200
-
-    session: str = "/session"
-    bootstrap: str = "/data/bootstrap"
-    dashboard_listings: str = "/dashboard_listings"
-    collections: str = "/collections"
-    collection: str = "/collections/{id}"
-    collection_edit: str = "/collections/{id}/edit"
-    client_access: str = "/collections/{id}/client_access"
-    download_settings: str = "/collections/{id}/download_settings"
-    watermark: str = "/collections/{id}/watermark"
-    store: str = "/collections/{id}/store"
-    collection_galleries: str = "/collections/{id}/galleries"
-    before_show: str = "/collections/{id}/before_show"
-    before_download_settings: str = "/collections/{id}/before_download_settings"
-    collection_defaults: str = "/collection_defaults/{id}/before_collection_default_settings"
-    clients: str = "/collections/{id}/clients"
-    visitor_emails: str = "/collections/{id}/visitor_emails"
-    photo_downloads: str = "/collections/{id}/photo_downloads"
-    gallery_video_downloads: str = "/collections/{id}/gallery_video_downloads"
-    downloads: str = "/collections/{id}/downloads/"
-    photo_sharing_links: str = "/collections/{id}/photo_sharing_links"
-    favorites: str = "/collections/{id}/favorites"
-    starred: str = "/photos/starred"
-    gallery: str = "/galleries/{id}"
-    gallery_media: str = "/galleries/{id}/media"
-    gallery_uploads: str = "/galleries/{id}/uploads"
-    upload: str = "/uploads/{id}"
-    media: str = "/media/{id}"
-
-    def path(self, template: str, ident: Id) -> str:
-        """A path with its id filled in (ids are numbers or opaque strings, never paths)."""
-        if isinstance(ident, bool) or not isinstance(ident, int | str):
-            raise TypeError(f"an id is an int or a str, not {type(ident).__name__}")
-        segment = quote(str(ident), safe="")
-        if not segment or segment in (".", ".."):
-            raise ValueError(f"not an id: {ident!r}")
-        return template.replace("{id}", segment)
-
-
-DEFAULT_ENDPOINTS: Final = Endpoints()
 
 
 def check_base_url(base_url: str) -> httpx.URL:
