@@ -14,7 +14,7 @@ RUNTIME_DEBS := libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfo
 	libxcb-xkb1 libx11-xcb1
 BENCH_DEBS := libvips-tools imagemagick
 # The tests validate the .desktop entry and the AppStream metainfo with the distribution's tools.
-TEST_DEBS := desktop-file-utils appstream flatpak-builder
+TEST_DEBS := desktop-file-utils appstream flatpak-builder postgresql
 
 .PHONY: package wheel-check run test lint typecheck pytest bench system-deps bench-deps screenshots clean emulator
 

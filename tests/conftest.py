@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import shutil
@@ -21,8 +22,9 @@ from gallery_desktop.catalog.models import Media
 from gallery_desktop.cli import main_cli
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import HOME_ENV, AppPaths, resolve_paths
+from pg_server import PostgresServer
 
-pytest_plugins = ["emulator.pytest_plugin"]
+pytest_plugins = ["emulator.pytest_plugin", "pg_plugin"]
 
 SRC: Final = Path(__file__).resolve().parents[1] / "src"
 CLI_TIMEOUT: Final = 180
@@ -143,8 +145,54 @@ def corpus_import(tmp_path_factory: pytest.TempPathFactory) -> CorpusImport:
 # -- catalogues and shoot folders in tmp dirs -------------------------------------------------
 
 
+ENGINES: Final = ("sqlite", "postgresql")
+_pg_databases = itertools.count()
+
+
+def _migrated_template(server: PostgresServer) -> str:
+    """A database migrated to head once per session: each test's catalogue is a copy of it."""
+    name = "catalog_template"
+    if getattr(server, "template_ready", False):
+        return name
+    server.create_database(name)
+    Catalog(server.url(name)).close()
+    server.template_ready = True  # type: ignore[attr-defined]
+    return name
+
+
+def open_test_catalog(request: pytest.FixtureRequest, engine: str, home: Path) -> Catalog:
+    """A new, empty catalogue on `engine`: an SQLite file in `home`, or a fresh PostgreSQL
+    database (a copy of the migrated template) on the session's server."""
+    if engine == "sqlite":
+        return Catalog(home / "catalog.sqlite")
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    template = _migrated_template(server)
+    name = f"cat_{os.getpid()}_{next(_pg_databases)}"
+    server.create_database(name, template=template)
+    request.addfinalizer(lambda: server.drop_database(name))
+    return Catalog(server.url(name), backup_dir=home / "backups")
+
+
+@pytest.fixture(params=ENGINES)
+def catalog_engine(request: pytest.FixtureRequest) -> str:
+    """The catalogue engine a test runs on: every catalogue test runs on both."""
+    return str(request.param)
+
+
 @pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
+def catalog(
+    request: pytest.FixtureRequest, catalog_engine: str, tmp_path: Path
+) -> Iterator[Catalog]:
+    cat = open_test_catalog(request, catalog_engine, tmp_path / "home")
+    try:
+        yield cat
+    finally:
+        cat.close()
+
+
+@pytest.fixture
+def sqlite_catalog(tmp_path: Path) -> Iterator[Catalog]:
+    """For tests of what only the embedded file has (pragmas, file backups, the file itself)."""
     cat = Catalog(tmp_path / "home" / "catalog.sqlite")
     try:
         yield cat

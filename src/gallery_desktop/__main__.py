@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from gallery_desktop.ui.app import run_app  # Qt is imported only for the GUI
 
-        return run_app(paths, folders)
+        return run_app(paths, folders, catalog_url=args.catalog_url)
     try:
         return run_parsed(args, paths, sys.stdout, sys.stderr)
     except BrokenPipeError:  # `gallery-desktop media X --json | head`: the reader left

@@ -48,6 +48,7 @@ from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.ingest.watcher import WatchService, WatchTimings
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
+from gallery_desktop.seat import open_catalog
 from gallery_desktop.terminal import ProgressLine
 
 
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline gallery manager for photographers. With no command, opens the app.",
     )
     p.add_argument("--home", metavar="DIR", help="keep catalogue, cache and logs in DIR")
+    p.add_argument(
+        "--catalog-url",
+        metavar="URL",
+        help="open this catalogue instead of the embedded SQLite file, e.g. "
+        "postgresql+psycopg://user@host/gallery (a studio's shared catalogue)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     p.add_argument("--version", action="version", version=f"gallery-desktop {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -156,7 +163,7 @@ def _dump(data: Any, out: TextIO) -> None:
 
 
 def run_command(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: TextIO) -> int:
-    catalog = Catalog(paths.catalog_file, backup_dir=paths.backup_dir)
+    catalog = open_catalog(paths, args.catalog_url)
     cache = ThumbnailCache(paths.thumbnail_dir)
     try:
         if args.command == "import":

@@ -1,9 +1,17 @@
-"""The catalogue connection: pragmas, migrations, the newer-schema guard and backups."""
+"""The catalogue connection, on either engine: the embedded SQLite file (the default) or a shared
+PostgreSQL database (`--catalog-url postgresql+psycopg://…`).
+
+Everything that is spelled differently on the two engines lives here: connection settings,
+migrations' trigger DDL, locks between processes and seats, backups, and the few SQL functions
+the queries need (`epoch_seconds`, `joined`). The rest of the catalogue code is portable SQL.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,8 +22,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Integer, String
 from sqlmodel import Session
 
 from gallery_desktop.errors import BusyError, CatalogError
@@ -29,6 +43,10 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+# pg_advisory_lock's first key: "gd" (gallery-desktop); the second names what is locked.
+_LOCK_SPACE = 0x6764
 
 
 def _alembic_config() -> Config:
@@ -45,6 +63,49 @@ def head_revision() -> str:
 
 def known_revisions() -> set[str]:
     return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+# -- where the catalogue is -------------------------------------------------------------------
+
+
+def is_url(location: str | Path) -> bool:
+    return isinstance(location, str) and "://" in location
+
+
+def check_url(url: str) -> str:
+    """The URL, if it names an engine we support; CatalogError explains anything else."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise CatalogError(f"{url!r} is not a catalogue URL: {exc}") from None
+    if parsed.get_backend_name() == SQLITE:
+        if not parsed.database:
+            raise CatalogError(
+                "an SQLite catalogue URL needs a file: sqlite:////path/catalog.sqlite"
+            )
+        return url
+    if parsed.get_backend_name() != POSTGRESQL:
+        raise CatalogError(
+            f"{parsed.get_backend_name()!r} catalogues are not supported: use an SQLite file "
+            "or postgresql+psycopg://USER@HOST/DATABASE"
+        )
+    if parsed.get_driver_name() not in ("psycopg", "psycopg2") and parsed.drivername != POSTGRESQL:
+        raise CatalogError(
+            f"use the psycopg driver: postgresql+psycopg://… (not {parsed.drivername})"
+        )
+    if not parsed.database:
+        raise CatalogError(
+            "the PostgreSQL URL names no database: postgresql+psycopg://HOST/DATABASE"
+        )
+    return str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+
+
+def display_url(url: str) -> str:
+    """The URL without its password (for logs, titles and messages)."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- SQLite ------------------------------------------------------------------------------------
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -71,6 +132,16 @@ def make_engine(db_file: Path) -> Engine:
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
+
+
+def make_pg_engine(url: str) -> Engine:
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": 10, "application_name": "gallery-desktop"},
+    )
 
 
 def backup_file(db_file: Path, backup_dir: Path, label: str) -> Path:
@@ -118,59 +189,367 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-class Catalog:
-    """An open catalogue file, migrated to this version's schema.
+# -- raw reads for the hot paths (100k–1M rows) -----------------------------------------------
+#
+# SQLAlchemy's Row objects cost ~10x a DB-API tuple at this size, so the importer, the grid's id
+# list and similar bulk reads go to the driver's cursor. Queries are written with `:name`
+# parameters, which sqlite3 takes as they are; psycopg gets them as `%(name)s`. Rows come back
+# as the driver makes them: bytes for blobs/bytea on both, but timestamps are text on SQLite
+# and datetime on PostgreSQL, booleans 0/1 on SQLite and bool on PostgreSQL.
 
-    Each unit of work takes its own session (`read()` or `write()`); ORM objects never
-    leave the thread that loaded them.
+_NAMED_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def driver_sql(sql: str, dialect: str) -> str:
+    """`sql` with `:name` parameters in the driver's own style (literal `%` escaped for
+    psycopg). `::type` casts are left alone; do not put `:word` inside string literals."""
+    if dialect == SQLITE:
+        return sql
+    return _NAMED_PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+@contextmanager
+def raw_cursor(conn: Connection, query: Any, params: dict[str, Any] | None = None) -> Iterator[Any]:
+    """Run a SELECT on the DB-API connection under `conn` and yield its cursor (fetchmany and
+    fetchall give plain tuples). `query` is SQL text with `:name` parameters, or a SQLAlchemy
+    statement (compiled for this engine; its values go to the driver without type processing,
+    so keep them to ints, text and bytes)."""
+    dialect = conn.dialect.name
+    if isinstance(query, str):
+        sql: str = driver_sql(query, dialect)
+        args: Any = dict(params or {})
+    else:
+        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        sql = str(compiled)
+        if compiled.positiontup is not None:
+            args = [compiled.params[name] for name in compiled.positiontup]
+        else:
+            args = dict(compiled.params)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, args)
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def raw_rows(conn: Connection, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """All rows of a SELECT as plain tuples (see `raw_cursor`)."""
+    with raw_cursor(conn, query, params) as cursor:
+        return list(cursor.fetchall())
+
+
+# -- migrations: trigger DDL for both engines --------------------------------------------------
+#
+# Migrations write each trigger once, in SQLite's shape (CREATE TRIGGER name AFTER … ON table
+# [WHEN condition] BEGIN statements END) with portable SQL inside, plus four pseudo-functions:
+# NOW() (UTC wall clock), RANDOM_KEY() (32 hex digits), JSON_OBJECT(k, v, …) (JSON text) and
+# JSON_BOOL(column, 'key') (a boolean member of a JSON text column). `trigger_ddl` turns that into
+# the statements of the engine at hand: on PostgreSQL a PL/pgSQL function per trigger.
+
+_TRIGGER = re.compile(
+    r"^\s*CREATE TRIGGER (?P<name>\w+) (?P<timing>AFTER (?:INSERT|DELETE|UPDATE(?: OF [\w, ]+?)?))"
+    r" ON (?P<table>\w+)(?: WHEN (?P<when>.*?))? BEGIN (?P<body>.*) END\s*$",
+    re.DOTALL,
+)
+_JSON_BOOL = re.compile(r"JSON_BOOL\(([\w.]+), '(\w+)'\)")
+_JSON_OBJECT = re.compile(r"JSON_OBJECT\(([^()]*)\)")
+
+
+def portable_sql(sql: str, dialect: str) -> str:
+    """Resolve the pseudo-functions above for one engine."""
+    if dialect == SQLITE:
+        sql = sql.replace("NOW()", "strftime('%Y-%m-%d %H:%M:%S', 'now')")
+        sql = sql.replace("RANDOM_KEY()", "lower(hex(randomblob(16)))")
+        sql = _JSON_BOOL.sub(r"json_extract(\1, '$.\2')", sql)
+        return _JSON_OBJECT.sub(r"json_object(\1)", sql)
+    sql = sql.replace("NOW()", "(now() AT TIME ZONE 'UTC')")
+    sql = sql.replace("RANDOM_KEY()", "replace(gen_random_uuid()::text, '-', '')")
+    sql = _JSON_BOOL.sub(r"(\1::json ->> '\2')::boolean", sql)
+    return _JSON_OBJECT.sub(r"json_build_object(\1)::text", sql)
+
+
+def trigger_ddl(ddl: str, dialect: str) -> list[str]:
+    """The statements that create one trigger (written in the migrations' shape) on an engine."""
+    ddl = portable_sql(ddl, dialect)
+    if dialect == SQLITE:
+        return [ddl]
+    m = _TRIGGER.match(ddl)
+    if m is None:
+        raise ValueError(f"not a trigger in the migrations' shape: {ddl[:80]}…")
+    name, table, body = m["name"], m["table"], m["body"].strip()
+    if m["when"]:
+        body = f"IF {m['when']} THEN {body} END IF;"
+    return [
+        f"CREATE OR REPLACE FUNCTION {name}_fn() RETURNS trigger LANGUAGE plpgsql AS $fn$ "
+        f"BEGIN {body} RETURN NULL; END $fn$",
+        f"DROP TRIGGER IF EXISTS {name} ON {table}",
+        f"CREATE TRIGGER {name} {m['timing']} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}_fn()",
+    ]
+
+
+def drop_trigger_ddl(name: str, table: str, dialect: str) -> list[str]:
+    if dialect == SQLITE:
+        return [f"DROP TRIGGER IF EXISTS {name}"]
+    return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}_fn()"]
+
+
+def create_triggers(conn: Connection, *ddl: str) -> None:
+    for one in ddl:
+        for statement in trigger_ddl(one, conn.dialect.name):
+            conn.exec_driver_sql(statement)
+
+
+def drop_triggers(conn: Connection, names: dict[str, str]) -> None:
+    """Drop triggers by name → table (a name that does not exist is fine)."""
+    for name, table in names.items():
+        for statement in drop_trigger_ddl(name, table, conn.dialect.name):
+            conn.exec_driver_sql(statement)
+
+
+@contextmanager
+def triggers_kept(conn: Connection, table: str) -> Iterator[None]:
+    """Around a batch (copy-and-move) change of `table` on SQLite, which drops its triggers:
+    they are created again afterwards, as they were. Nothing to do on PostgreSQL."""
+    if conn.dialect.name != SQLITE:
+        yield
+        return
+    saved = [
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+        )
+    ]
+    # Other tables' triggers name this one: the copy's final rename must not check them.
+    conn.exec_driver_sql("PRAGMA legacy_alter_table = ON")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA legacy_alter_table = OFF")
+    for sql in saved:
+        name = sql.split()[2]
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        conn.exec_driver_sql(sql)
+
+
+def saved_triggers(conn: Connection) -> dict[str, tuple[str, str]]:
+    """SQLite: every trigger as name → (table, its CREATE statement), to drop them and create
+    them again as they were (`create_triggers`). PostgreSQL: {} (triggers are disabled there)."""
+    if conn.dialect.name != SQLITE:
+        return {}
+    rows = conn.exec_driver_sql(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    )
+    return {str(name): (str(table), str(sql)) for name, table, sql in rows}
+
+
+def trigger_table(ddl: str) -> str:
+    m = _TRIGGER.match(ddl)
+    if m is None:
+        raise ValueError(f"not a trigger in the migrations' shape: {ddl[:80]}…")
+    return m["table"]
+
+
+# -- SQL functions spelled differently on the two engines -------------------------------------
+
+
+class epoch_seconds(FunctionElement[int]):  # noqa: N801  (used like func.*)
+    """Seconds since 1970 of a UTC timestamp column, as an integer."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, SQLITE)
+def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds, POSTGRESQL)
+def _epoch_pg(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(extract(epoch FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+class joined(FunctionElement[str]):  # noqa: N801
+    """The text values of a group joined by a separator: joined(expr, ', ')."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(joined, SQLITE)
+def _joined_sqlite(element: joined, compiler: SQLCompiler, **kw: Any) -> str:
+    expr, sep = list(element.clauses)
+    return f"group_concat({compiler.process(expr, **kw)}, {compiler.process(sep, **kw)})"
+
+
+@compiles(joined, POSTGRESQL)
+def _joined_pg(element: joined, compiler: SQLCompiler, **kw: Any) -> str:
+    expr, sep = list(element.clauses)
+    return (
+        f"string_agg(CAST({compiler.process(expr, **kw)} AS TEXT), {compiler.process(sep, **kw)})"
+    )
+
+
+class moment(FunctionElement[datetime]):  # noqa: N801
+    """A timestamp column as comparable values: SQLite stores text in more than one spelling
+    ("T" or " ", with or without fractions), so datetime() evens them out; PostgreSQL's
+    timestamps compare as they are."""
+
+    inherit_cache = True
+
+
+@compiles(moment, SQLITE)
+def _moment_sqlite(element: moment, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"datetime({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(moment, POSTGRESQL)
+def _moment_pg(element: moment, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+class latest(FunctionElement[datetime]):  # noqa: N801
+    """The greatest of several values, NULLs left out (NULL only when all are NULL)."""
+
+    inherit_cache = True
+
+
+@compiles(latest, SQLITE)
+def _latest_sqlite(element: latest, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite's many-argument max() is NULL if any argument is: compare with '' instead
+    # (every stored value, text or number, sorts after '').
+    args = ", ".join(f"coalesce({compiler.process(c, **kw)}, '')" for c in element.clauses)
+    return f"nullif(max({args}), '')"
+
+
+@compiles(latest, POSTGRESQL)
+def _latest_pg(element: latest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+class joined_distinct(FunctionElement[str]):  # noqa: N801
+    """The different text values of a group, joined by ',' (SQLite's separator)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(joined_distinct, SQLITE)
+def _joined_distinct_sqlite(element: joined_distinct, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"group_concat(DISTINCT {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(joined_distinct, POSTGRESQL)
+def _joined_distinct_pg(element: joined_distinct, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"string_agg(DISTINCT CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+def sql(conn: Connection, element: ClauseElement) -> str:
+    """One of these functions as SQL text for this connection's engine, to put in a text()
+    query: `sql(conn, epoch_seconds(literal_column("occurred_at")))`. Literals are inlined."""
+    return str(element.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def integrity_problems(conn: Connection) -> list[str]:
+    """What the engine's own check of its storage finds wrong ([] when sound). SQLite checks
+    its file (PRAGMA integrity_check); a PostgreSQL server looks after its storage itself, so
+    there it is only asked whether the database answers."""
+    if conn.dialect.name == SQLITE:
+        rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
+        return [r for r in rows if r != "ok"]
+    conn.execute(text("SELECT 1"))
+    return []
+
+
+def _lock_key(name: str) -> int:
+    """A stable 31-bit key for an advisory lock's name (the same on every seat)."""
+    return zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
+
+
+class Catalog:
+    """An open catalogue, migrated to this version's schema.
+
+    `location` is an SQLite file (a Path) or a database URL. Each unit of work takes its own
+    session (`read()` or `write()`); ORM objects never leave the thread that loaded them.
     """
 
-    def __init__(self, db_file: Path, *, backup_dir: Path | None = None) -> None:
-        self.db_file = db_file
-        self.backup_dir = backup_dir or db_file.parent / "backups"
-        db_file.parent.mkdir(parents=True, exist_ok=True)
-        self._refuse_newer(peek_revision(db_file))
-        self.engine = make_engine(db_file)
+    def __init__(self, location: Path | str, *, backup_dir: Path | None = None) -> None:
+        if is_url(str(location)) and not isinstance(location, Path):
+            self.url = check_url(str(location))
+            parsed = make_url(self.url)
+            if parsed.get_backend_name() == SQLITE:
+                location = Path(str(parsed.database))
+        self.dialect = POSTGRESQL if not isinstance(location, Path) else SQLITE
+        self.db_file: Path | None = location if isinstance(location, Path) else None
+        if self.db_file is not None:
+            self.url = f"sqlite:///{self.db_file}"
+            self.backup_dir: Path | None = backup_dir or self.db_file.parent / "backups"
+            self.db_file.parent.mkdir(parents=True, exist_ok=True)
+            self._refuse_newer(peek_revision(self.db_file))
+            self.engine = make_engine(self.db_file)
+        else:
+            self.backup_dir = backup_dir
+            self.engine = make_pg_engine(self.url)
+        self._locks: dict[str, Connection] = {}
         try:
             self._open()
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise CatalogError(
+                f"cannot reach the catalogue {self.where}: {str(exc.orig).strip()}"
+            ) from exc
         except DatabaseError as exc:
             self.engine.dispose()
-            raise CatalogError(f"{db_file} is not a usable catalogue: {exc.orig}") from exc
+            raise CatalogError(f"{self.where} is not a usable catalogue: {exc.orig}") from exc
         except BaseException:
             self.engine.dispose()
             raise
 
+    @property
+    def shared(self) -> bool:
+        """A catalogue other workstations may use at the same time (PostgreSQL)."""
+        return self.dialect == POSTGRESQL
+
+    @property
+    def where(self) -> str:
+        return str(self.db_file) if self.db_file is not None else display_url(self.url)
+
     def _refuse_newer(self, rev: str | None) -> None:
         if rev is not None and rev not in known_revisions():
             raise CatalogError(
-                f"The catalogue {self.db_file} was written by a newer version of "
+                f"The catalogue {self.where} was written by a newer version of "
                 f"gallery-desktop (schema {rev}); this version knows up to {head_revision()}. "
                 "Update gallery-desktop to open it. The catalogue was not changed."
             )
 
     def _open(self) -> None:
-        with self.engine.connect() as conn:
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            mode = raw.execute("PRAGMA journal_mode = WAL").fetchone()
-            if mode and str(mode[0]).lower() != "wal":
-                log.warning("catalogue journal mode is %s, not WAL", mode[0])
+        if self.db_file is not None:
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                mode = raw.execute("PRAGMA journal_mode = WAL").fetchone()
+                if mode and str(mode[0]).lower() != "wal":
+                    log.warning("catalogue journal mode is %s, not WAL", mode[0])
         rev = current_revision(self.engine)
         if rev == head_revision():
             return
         self._refuse_newer(rev)  # written by a newer version since we peeked
-        if self._has_tables():
+        if self.db_file is not None and self.backup_dir is not None and self._has_tables():
             backup_file(self.db_file, self.backup_dir, f"before-{head_revision()}")
         self._upgrade()
 
     def _has_tables(self) -> bool:
         with self.engine.connect() as conn:
-            n = conn.exec_driver_sql(
-                "SELECT count(*) FROM sqlite_master WHERE type='table'"
-            ).scalar()
-        return bool(n)
+            return bool(inspect(conn).get_table_names())
 
     def _upgrade(self, target: str = "head") -> None:
+        if self.dialect == POSTGRESQL:
+            self._upgrade_pg(target)
+            return
+        assert self.db_file is not None
         cfg = _alembic_config()
         with self.engine.connect() as conn:
             # Batch migrations copy tables; with foreign keys on, dropping the old copy would
@@ -189,7 +568,20 @@ class Catalog:
             finally:
                 conn.info["begin_immediate"] = False
                 raw.execute("PRAGMA foreign_keys = ON")
-        log.info("catalogue %s migrated to %s", self.db_file, target)
+        log.info("catalogue %s migrated to %s", self.where, target)
+
+    def _upgrade_pg(self, target: str) -> None:
+        # PostgreSQL migrates in one transaction (DDL is transactional there); seats starting
+        # at once queue on an advisory lock, and the later ones find the schema current.
+        cfg = _alembic_config()
+        with self.engine.connect() as conn, conn.begin():
+            conn.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": _LOCK_SPACE})
+            rev = MigrationContext.configure(conn).get_current_revision()
+            self._refuse_newer(rev)
+            if rev != head_revision():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, target)
+        log.info("catalogue %s migrated to %s", self.where, target)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -198,7 +590,8 @@ class Catalog:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A short write transaction: BEGIN IMMEDIATE, commit on success, rollback on error."""
+        """A short write transaction: BEGIN IMMEDIATE on SQLite, commit on success, rollback
+        on error."""
         with self.engine.connect() as conn:
             conn.info["begin_immediate"] = True
             try:
@@ -219,29 +612,64 @@ class Catalog:
             finally:
                 conn.info["begin_immediate"] = False
 
-    @contextmanager
-    def collection_lock(self, collection_id: int, name: str) -> Iterator[None]:
-        """One import or re-scan of a collection at a time, across threads and processes.
+    # -- locks between processes (and, on PostgreSQL, between seats) ---------------------------
 
-        Raises BusyError at once if another one is running (the GUI, the CLI or the watcher).
+    @contextmanager
+    def try_lock(self, name: str) -> Iterator[bool]:
+        """Hold the lock called `name` if nobody else does: yields True, else False at once.
+
+        SQLite: a lock file beside the catalogue (processes of this machine). PostgreSQL: an
+        advisory lock held by a connection of ours (every seat of the catalogue).
         """
+        if self.db_file is None:
+            with self.engine.connect() as conn:
+                key = _lock_key(name)
+                got = bool(
+                    conn.execute(
+                        text("SELECT pg_try_advisory_lock(:s, :k)"), {"s": _LOCK_SPACE, "k": key}
+                    ).scalar()
+                )
+                conn.commit()
+                try:
+                    yield got
+                finally:
+                    if got:
+                        conn.execute(
+                            text("SELECT pg_advisory_unlock(:s, :k)"), {"s": _LOCK_SPACE, "k": key}
+                        )
+                        conn.commit()
+            return
         lock_dir = self.db_file.parent / "locks"
         lock_dir.mkdir(exist_ok=True)
-        path = lock_dir / f"{self.db_file.stem}-collection-{collection_id}.lock"
-        with path.open("a+b") as f:
+        safe = re.sub(r"[^\w.-]", "_", name)
+        with (lock_dir / f"{self.db_file.stem}-{safe}.lock").open("a+b") as f:
             if fcntl is not None:
                 try:
                     fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    raise BusyError(
-                        f"collection {name!r} is being imported or re-scanned right now "
-                        "(in another window or process); try again when that has finished"
-                    ) from None
+                    yield False
+                    return
             try:
-                yield
+                yield True
             finally:
                 if fcntl is not None:
                     fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def collection_lock(self, collection_id: int, name: str) -> Iterator[None]:
+        """One import or re-scan of a collection at a time, across threads, processes and seats.
+
+        Raises BusyError at once if another one is running (the GUI, the CLI, the watcher, or
+        another workstation of a shared catalogue).
+        """
+        with self.try_lock(f"collection-{collection_id}") as got:
+            if not got:
+                raise BusyError(
+                    f"collection {name!r} is being imported or re-scanned right now "
+                    "(in another window, process or workstation); try again when that has "
+                    "finished"
+                )
+            yield
 
     def close(self) -> None:
         self.engine.dispose()

@@ -140,6 +140,15 @@ class Watermark(SQLModel, table=True):
     updated_at: datetime | None = _ts(nullable=True)
 
 
+class LibraryRoot(SQLModel, table=True):
+    """A named place shoots live ("Archive"), mounted at a different folder on each seat
+    (`seat.json`); collections under it store their folder relative to it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    created_at: datetime = _created()
+
+
 class Collection(SQLModel, table=True):
     """One shoot: a folder on disk (usually) and everything decided about how clients see it."""
 
@@ -154,8 +163,17 @@ class Collection(SQLModel, table=True):
     tags_json: str = "[]"
     shoot_type: str | None = None
     status: str = CollectionStatus.DRAFT.value
+    # Absolute, or (with `root_id`) relative to a library root each seat mounts where it likes.
     folder: bytes | None = Field(default=None, sa_type=LargeBinary, unique=True)
     folder_display: str | None = None
+    # A root with collections cannot be deleted (no ON DELETE: the default refuses).
+    root_id: int | None = Field(
+        default=None,
+        sa_column_args=[ForeignKey("libraryroot.id")],
+        sa_type=Integer,
+        nullable=True,
+        index=True,
+    )
     password: str | None = None
     expiry_date: str | None = None
     expiry_reminder_days: int | None = None
@@ -422,3 +440,31 @@ class Account(SQLModel, table=True):
     display_name: str | None = None
     bootstrap_json: str = "{}"
     fetched_at: datetime | None = _ts(nullable=True)
+
+
+class FieldEdit(SQLModel, table=True):
+    """One culling edit of one field (rating, pick, label), with the seat that made it: the
+    last writer wins per field, and this is the record of who wrote what when."""
+
+    __table_args__ = (Index("ix_fieldedit_media", "media_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    media_id: int = Field(sa_column_args=[ForeignKey("media.id", ondelete="CASCADE")])
+    field: str
+    value: str | None = None
+    previous: str | None = None
+    seat: str
+    edited_at: datetime = _created()
+
+
+class SeatActivity(SQLModel, table=True):
+    """What a seat is doing under a lock (an import of a collection, the outbox), so the other
+    seats can show its progress. A row per lock name, replaced as the work goes on."""
+
+    name: str = Field(primary_key=True)
+    seat: str
+    phase: str
+    done: int = 0
+    total: int = 0
+    detail: str | None = None
+    updated_at: datetime = _created()

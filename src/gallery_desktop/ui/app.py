@@ -19,6 +19,7 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.errors import CatalogError
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
+from gallery_desktop.seat import catalog_location
 from gallery_desktop.ui.crash import CrashReporter
 from gallery_desktop.ui.icons import app_icon
 from gallery_desktop.ui.single_instance import (
@@ -80,7 +81,9 @@ def _quit_when_idle(app: QApplication, window: MainWindow, server: InstanceServe
     timer.start()
 
 
-def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
+def run_app(
+    paths: AppPaths, folders: Sequence[str | bytes] = (), catalog_url: str | None = None
+) -> int:
     """Open the app on `paths`, importing `folders` as if they were dropped on the window.
 
     If the app is already open on the same catalogue, hand the folders to it and return 0."""
@@ -94,7 +97,12 @@ def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
     reporter = CrashReporter(paths.log_file, parent=app)
     reporter.install()
 
-    name = server_name(paths.catalog_file)
+    try:
+        location = catalog_location(paths, catalog_url)
+    except CatalogError as exc:
+        QMessageBox.critical(None, "Cannot open the catalogue", str(exc))
+        return 1
+    name = server_name(location)
     server: InstanceServer | None = None
     lock = startup_lock(name)
     if not lock.tryLock(LOCK_WAIT_MS):  # another launch has been starting for a minute
@@ -118,7 +126,7 @@ def run_app(paths: AppPaths, folders: Sequence[str | bytes] = ()) -> int:
         server = None
 
     try:
-        catalog = Catalog(paths.catalog_file, backup_dir=paths.backup_dir)
+        catalog = Catalog(location, backup_dir=paths.backup_dir)
     except CatalogError as exc:
         lock.unlock()
         QMessageBox.critical(None, "Cannot open the catalogue", str(exc))

@@ -32,7 +32,7 @@ from gallery_desktop.ingest.importer import ImportProgress, ImportSummary, impor
 from gallery_desktop.ingest.parallel import CancelToken
 from gallery_desktop.ingest.watcher import WatchService
 from gallery_desktop.media.thumbnails import ThumbnailCache
-from gallery_desktop.paths import AppPaths
+from gallery_desktop.paths import AppPaths, resolve_paths
 from gallery_desktop.ui.account_dialog import AccountDialog, PublishAction, RemoteAccount
 from gallery_desktop.ui.changes import CatalogueChanges
 from gallery_desktop.ui.compare import MAX_COMPARED, CompareView
@@ -71,8 +71,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.catalog, self.cache, self.settings = catalog, cache, settings
         # The gallery service's session and upload cache; beside the catalogue unless given.
+        home = catalog.db_file.parent if catalog.db_file else None
         self.account = RemoteAccount(
-            catalog, paths or AppPaths.at_home(catalog.db_file.parent), settings, self
+            catalog, paths or (AppPaths.at_home(home) if home else resolve_paths()), settings, self
         )
         self.watcher: WatchService | None = None
         self.tasks = BackgroundTasks(self)

@@ -56,11 +56,12 @@ def private_dir() -> Path | None:
     return None
 
 
-def server_name(catalog_file: Path, folder: Path | None = None) -> str:
-    """The socket for one user and one catalogue file: a path in `private_dir()` (another user
-    cannot sit on it), short enough for a Unix socket path (~104 bytes)."""
+def server_name(catalog: Path | str, folder: Path | None = None) -> str:
+    """The socket for one user and one catalogue (a file, or a shared catalogue's URL): a path
+    in `private_dir()` (another user cannot sit on it), short enough for a Unix socket path."""
     uid = str(os.getuid()) if hasattr(os, "getuid") else getpass.getuser()
-    key = uid.encode() + b"\0" + os.fsencode(os.path.realpath(catalog_file))
+    where = catalog if isinstance(catalog, str) else os.path.realpath(catalog)
+    key = uid.encode() + b"\0" + os.fsencode(where)
     name = "gallery-desktop-" + hashlib.sha256(key).hexdigest()[:24]
     folder = folder if folder is not None else private_dir()
     return str(folder / name) if folder is not None else name

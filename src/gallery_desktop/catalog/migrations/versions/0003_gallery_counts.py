@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from gallery_desktop.catalog.db import create_triggers, drop_triggers
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -21,13 +23,17 @@ depends_on = None
 COUNTS = ("media_count", "photo_count", "video_count", "missing_count", "error_count")
 
 
+def _one_if(row: str, column: str, value: str) -> str:
+    return f"(CASE WHEN {row}.{column} = '{value}' THEN 1 ELSE 0 END)"
+
+
 def _delta(row: str, sign: str) -> str:
     return (
         f"media_count = media_count {sign} 1, "
-        f"photo_count = photo_count {sign} ({row}.kind = 'photo'), "
-        f"video_count = video_count {sign} ({row}.kind = 'video'), "
-        f"missing_count = missing_count {sign} ({row}.state = 'missing'), "
-        f"error_count = error_count {sign} ({row}.state = 'error')"
+        f"photo_count = photo_count {sign} {_one_if(row, 'kind', 'photo')}, "
+        f"video_count = video_count {sign} {_one_if(row, 'kind', 'video')}, "
+        f"missing_count = missing_count {sign} {_one_if(row, 'state', 'missing')}, "
+        f"error_count = error_count {sign} {_one_if(row, 'state', 'error')}"
     )
 
 
@@ -40,6 +46,9 @@ COUNT_TRIGGERS = (
     f"BEGIN UPDATE gallery SET {_delta('OLD', '-')} WHERE id = OLD.gallery_id; "
     f"UPDATE gallery SET {_delta('NEW', '+')} WHERE id = NEW.gallery_id; END",
 )
+
+
+TRIGGER_NAMES = tuple(t.split()[2] for t in COUNT_TRIGGERS)
 
 
 def upgrade() -> None:
@@ -58,13 +67,11 @@ def upgrade() -> None:
         "error_count = (SELECT count(*) FROM media m WHERE m.gallery_id = gallery.id "
         "AND m.state = 'error')"
     )
-    for trigger in COUNT_TRIGGERS:
-        op.execute(trigger)
+    create_triggers(op.get_bind(), *COUNT_TRIGGERS)
 
 
 def downgrade() -> None:
-    for name in ("media_counts_insert", "media_counts_delete", "media_counts_update"):
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    drop_triggers(op.get_bind(), {name: "media" for name in TRIGGER_NAMES})
     with op.batch_alter_table("gallery", schema=None) as batch_op:
         for name in reversed(COUNTS):
             batch_op.drop_column(name)

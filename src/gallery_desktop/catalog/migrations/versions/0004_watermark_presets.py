@@ -37,4 +37,4 @@ def downgrade() -> None:
         )
         batch_op.drop_column("logo_data")
         batch_op.drop_column("outline")
-    op.execute("UPDATE watermark SET tiled = 1, position = 'center' WHERE position = 'tiled'")
+    op.execute("UPDATE watermark SET tiled = TRUE, position = 'center' WHERE position = 'tiled'")

@@ -16,13 +16,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from gallery_desktop.catalog.db import create_triggers, drop_triggers, trigger_table
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-_NOW = "strftime('%Y-%m-%d %H:%M:%S', 'now')"
-_KEY = "lower(hex(randomblob(16)))"
+_NOW = "NOW()"  # pseudo-functions that `db.trigger_ddl` spells for each engine
+_KEY = "RANDOM_KEY()"
 
 
 def _enqueue(collection: str, entity: str, entity_id: str, op_name: str, payload: str) -> str:
@@ -52,15 +54,16 @@ _SETTINGS = (
     "watermark_id",
     "store_enabled",
 )
-_CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _SETTINGS)
-_REMOTE = "json_object('remote_id', OLD.remote_id)"
+_CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _SETTINGS)
+_REMOTE = "JSON_OBJECT('remote_id', OLD.remote_id)"
 _EMPTY = "'{}'"
 
 SYNC_TRIGGERS = (
     # collections
     "CREATE TRIGGER sync_collection_update AFTER UPDATE OF name, description, event_date, status "
-    "ON collection WHEN NEW.sync_linked AND (OLD.name IS NOT NEW.name OR OLD.description IS NOT "
-    "NEW.description OR OLD.event_date IS NOT NEW.event_date OR OLD.status IS NOT NEW.status) "
+    "ON collection WHEN NEW.sync_linked AND (OLD.name IS DISTINCT FROM NEW.name OR "
+    "OLD.description IS DISTINCT FROM NEW.description OR OLD.event_date IS DISTINCT FROM "
+    "NEW.event_date OR OLD.status IS DISTINCT FROM NEW.status) "
     f"BEGIN {_enqueue('NEW.id', 'collection', 'NEW.id', 'update', _EMPTY)} END",
     f"CREATE TRIGGER sync_collection_settings AFTER UPDATE OF {', '.join(_SETTINGS)} "
     f"ON collection WHEN NEW.sync_linked AND ({_CHANGED}) "
@@ -75,13 +78,14 @@ SYNC_TRIGGERS = (
     f"BEGIN {_enqueue('OLD.id', 'collection', 'OLD.id', 'delete', _REMOTE)} END",
     # What uploads look like changed (watermarked or clean, which preset): send them again.
     "CREATE TRIGGER sync_collection_rendition AFTER UPDATE OF download_watermarked, watermark_id "
-    "ON collection WHEN NEW.sync_linked AND (OLD.download_watermarked IS NOT "
-    "NEW.download_watermarked OR OLD.watermark_id IS NOT NEW.watermark_id) BEGIN "
+    "ON collection WHEN NEW.sync_linked AND (OLD.download_watermarked IS DISTINCT FROM "
+    "NEW.download_watermarked OR OLD.watermark_id IS DISTINCT FROM NEW.watermark_id) BEGIN "
     "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
     f"state, attempts, created_at) SELECT NEW.id, 'media', id, 'upload', '{{}}', {_KEY}, "
     f"'pending', 0, {_NOW} FROM media WHERE collection_id = NEW.id AND state = 'ok'; END",
     "CREATE TRIGGER sync_gallery_rendition AFTER UPDATE OF watermark_id ON gallery "
-    f"WHEN {_linked('NEW.collection_id')} AND OLD.watermark_id IS NOT NEW.watermark_id BEGIN "
+    f"WHEN {_linked('NEW.collection_id')} AND "
+    "OLD.watermark_id IS DISTINCT FROM NEW.watermark_id BEGIN "
     "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
     f"state, attempts, created_at) SELECT NEW.collection_id, 'media', id, 'upload', '{{}}', "
     f"{_KEY}, 'pending', 0, {_NOW} FROM media WHERE gallery_id = NEW.id AND state = 'ok'; END",
@@ -90,8 +94,8 @@ SYNC_TRIGGERS = (
     f"WHEN {_linked('NEW.collection_id')} AND NEW.deleted_at IS NULL "
     f"BEGIN {_enqueue('NEW.collection_id', 'gallery', 'NEW.id', 'create', _EMPTY)} END",
     "CREATE TRIGGER sync_gallery_update AFTER UPDATE OF name, position, private ON gallery "
-    f"WHEN {_linked('NEW.collection_id')} AND (OLD.name IS NOT NEW.name OR "
-    "OLD.position IS NOT NEW.position OR OLD.private IS NOT NEW.private) "
+    f"WHEN {_linked('NEW.collection_id')} AND (OLD.name IS DISTINCT FROM NEW.name OR "
+    "OLD.position IS DISTINCT FROM NEW.position OR OLD.private IS DISTINCT FROM NEW.private) "
     f"BEGIN {_enqueue('NEW.collection_id', 'gallery', 'NEW.id', 'update', _EMPTY)} END",
     "CREATE TRIGGER sync_gallery_delete AFTER DELETE ON gallery "
     f"WHEN {_linked('OLD.collection_id')} AND OLD.remote_id IS NOT NULL "
@@ -101,11 +105,12 @@ SYNC_TRIGGERS = (
     f"WHEN {_linked('NEW.collection_id')} AND NEW.state = 'ok' "
     f"BEGIN {_enqueue('NEW.collection_id', 'media', 'NEW.id', 'upload', _EMPTY)} END",
     "CREATE TRIGGER sync_media_changed AFTER UPDATE OF state, content_hash, gallery_id ON media "
-    f"WHEN {_linked('NEW.collection_id')} AND NEW.state = 'ok' AND (OLD.state IS NOT 'ok' OR "
-    "OLD.content_hash IS NOT NEW.content_hash OR OLD.gallery_id IS NOT NEW.gallery_id) "
+    f"WHEN {_linked('NEW.collection_id')} AND NEW.state = 'ok' AND "
+    "(OLD.state IS DISTINCT FROM 'ok' OR OLD.content_hash IS DISTINCT FROM NEW.content_hash "
+    "OR OLD.gallery_id IS DISTINCT FROM NEW.gallery_id) "
     f"BEGIN {_enqueue('NEW.collection_id', 'media', 'NEW.id', 'upload', _EMPTY)} END",
     "CREATE TRIGGER sync_media_gone AFTER UPDATE OF state ON media "
-    f"WHEN {_linked('NEW.collection_id')} AND OLD.state = 'ok' AND NEW.state IS NOT 'ok' "
+    f"WHEN {_linked('NEW.collection_id')} AND OLD.state = 'ok' AND NEW.state IS DISTINCT FROM 'ok' "
     "AND OLD.remote_id IS NOT NULL "
     f"BEGIN {_enqueue('NEW.collection_id', 'media', 'NEW.id', 'delete', _REMOTE)} END",
     "CREATE TRIGGER sync_media_delete AFTER DELETE ON media "
@@ -124,13 +129,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("collection_id", sa.Integer(), nullable=True))
         batch_op.create_index("ix_syncop_collection", ["collection_id", "state"], unique=False)
         batch_op.create_index("ix_syncop_entity", ["entity", "entity_id", "id"], unique=False)
-    for trigger in SYNC_TRIGGERS:
-        op.execute(trigger)
+    create_triggers(op.get_bind(), *SYNC_TRIGGERS)
 
 
 def downgrade() -> None:
-    for name in TRIGGER_NAMES:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    drop_triggers(
+        op.get_bind(),
+        {name: trigger_table(t) for name, t in zip(TRIGGER_NAMES, SYNC_TRIGGERS, strict=True)},
+    )
     with op.batch_alter_table("syncop", schema=None) as batch_op:
         batch_op.drop_index("ix_syncop_entity")
         batch_op.drop_index("ix_syncop_collection")

@@ -23,6 +23,8 @@ import importlib
 import sqlalchemy as sa
 from alembic import op
 
+from gallery_desktop.catalog.db import create_triggers, drop_triggers, trigger_table
+
 sync0005 = importlib.import_module("gallery_desktop.catalog.migrations.versions.0005_sync_outbox")
 
 revision = "0006"
@@ -43,7 +45,7 @@ SETTINGS = (
     "cover_focal_x",
     "cover_focal_y",
 )
-_CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in SETTINGS)
+_CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in SETTINGS)
 
 
 def _settings_of(collection_id: str) -> str:
@@ -63,7 +65,7 @@ def _watermarked(row: str) -> str:
     """Whether a gallery's uploads are watermarked: its override's choice, else the
     collection's (`delivery_rules.before_download_settings(…, gallery_id=…).watermarked`)."""
     return (
-        f"coalesce(json_extract({row}.download_override_json, '$.watermarked'), "
+        f"coalesce(JSON_BOOL({row}.download_override_json, 'watermarked'), "
         f"(SELECT download_watermarked FROM collection WHERE id = {row}.collection_id))"
     )
 
@@ -76,25 +78,26 @@ SETTINGS_TRIGGER = (
 
 # 0005's, now per gallery: a gallery whose override fixes `watermarked` keeps its uploads when
 # the collection's choice changes.
-_OVERRIDE = "json_extract(g.download_override_json, '$.watermarked')"
+_OVERRIDE = "JSON_BOOL(g.download_override_json, 'watermarked')"
 RENDITION_TRIGGER = (
     "CREATE TRIGGER sync_collection_rendition AFTER UPDATE OF download_watermarked, watermark_id "
-    "ON collection WHEN NEW.sync_linked AND (OLD.download_watermarked IS NOT "
-    "NEW.download_watermarked OR OLD.watermark_id IS NOT NEW.watermark_id) BEGIN "
+    "ON collection WHEN NEW.sync_linked AND (OLD.download_watermarked IS DISTINCT FROM "
+    "NEW.download_watermarked OR OLD.watermark_id IS DISTINCT FROM NEW.watermark_id) BEGIN "
     "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
     f"state, attempts, created_at) SELECT NEW.id, 'media', m.id, 'upload', '{{}}', "
     f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM media m JOIN gallery g "
     "ON g.id = m.gallery_id WHERE m.collection_id = NEW.id AND m.state = 'ok' AND "
     "m.kind = 'photo' AND "
-    f"(coalesce({_OVERRIDE}, OLD.download_watermarked) IS NOT "
-    f"coalesce({_OVERRIDE}, NEW.download_watermarked) OR (OLD.watermark_id IS NOT "
+    f"(coalesce({_OVERRIDE}, OLD.download_watermarked) IS DISTINCT FROM "
+    f"coalesce({_OVERRIDE}, NEW.download_watermarked) OR (OLD.watermark_id IS DISTINCT FROM "
     f"NEW.watermark_id AND coalesce({_OVERRIDE}, NEW.download_watermarked))); END"
 )
 
 # 0005's, for photos only (videos go up as they are: a new preset changes nothing for them).
 GALLERY_RENDITION_TRIGGER = (
     "CREATE TRIGGER sync_gallery_rendition AFTER UPDATE OF watermark_id ON gallery "
-    f"WHEN {_linked('NEW.collection_id')} AND OLD.watermark_id IS NOT NEW.watermark_id BEGIN "
+    f"WHEN {_linked('NEW.collection_id')} AND "
+    "OLD.watermark_id IS DISTINCT FROM NEW.watermark_id BEGIN "
     "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
     f"state, attempts, created_at) SELECT NEW.collection_id, 'media', id, 'upload', '{{}}', "
     f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM media WHERE gallery_id = NEW.id "
@@ -112,7 +115,7 @@ TEMPLATE_FIELDS = (
     "grid_spacing",
     "theme",
 )
-_TEMPLATE_CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in TEMPLATE_FIELDS)
+_TEMPLATE_CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in TEMPLATE_FIELDS)
 
 DELIVERY_TRIGGERS = (
     # the per-client list is part of the collection's settings (a client pulled from the
@@ -120,8 +123,9 @@ DELIVERY_TRIGGERS = (
     f"CREATE TRIGGER sync_client_insert AFTER INSERT ON client WHEN {_linked('NEW.collection_id')} "
     f"AND NEW.remote_id IS NULL BEGIN {_settings_of('NEW.collection_id')} END",
     "CREATE TRIGGER sync_client_update AFTER UPDATE OF email, name, access_level ON client "
-    f"WHEN {_linked('NEW.collection_id')} AND (OLD.email IS NOT NEW.email OR OLD.name IS NOT "
-    f"NEW.name OR OLD.access_level IS NOT NEW.access_level) AND {_NOT_PULLING} "
+    f"WHEN {_linked('NEW.collection_id')} AND (OLD.email IS DISTINCT FROM NEW.email OR "
+    "OLD.name IS DISTINCT FROM NEW.name OR OLD.access_level IS DISTINCT FROM NEW.access_level) "
+    f"AND {_NOT_PULLING} "
     f"BEGIN {_settings_of('NEW.collection_id')} END",
     f"CREATE TRIGGER sync_client_delete AFTER DELETE ON client WHEN {_linked('OLD.collection_id')} "
     f"BEGIN {_settings_of('OLD.collection_id')} END",
@@ -129,9 +133,9 @@ DELIVERY_TRIGGERS = (
     "CREATE TRIGGER sync_store_insert AFTER INSERT ON storesettings "
     f"WHEN {_linked('NEW.collection_id')} BEGIN {_settings_of('NEW.collection_id')} END",
     "CREATE TRIGGER sync_store_update AFTER UPDATE ON storesettings "
-    f"WHEN {_linked('NEW.collection_id')} AND (OLD.enabled IS NOT NEW.enabled OR "
-    "OLD.currency IS NOT NEW.currency OR OLD.minimum_order_cents IS NOT "
-    "NEW.minimum_order_cents OR OLD.price_sheet_json IS NOT NEW.price_sheet_json) "
+    f"WHEN {_linked('NEW.collection_id')} AND (OLD.enabled IS DISTINCT FROM NEW.enabled OR "
+    "OLD.currency IS DISTINCT FROM NEW.currency OR OLD.minimum_order_cents IS DISTINCT FROM "
+    "NEW.minimum_order_cents OR OLD.price_sheet_json IS DISTINCT FROM NEW.price_sheet_json) "
     f"BEGIN {_settings_of('NEW.collection_id')} END",
     # a template shared by published collections: each of them sends its design again
     f"CREATE TRIGGER sync_template_update AFTER UPDATE ON template WHEN {_TEMPLATE_CHANGED} "
@@ -143,12 +147,12 @@ DELIVERY_TRIGGERS = (
     # a gallery's own download choice travels with the gallery
     "CREATE TRIGGER sync_gallery_download AFTER UPDATE OF download_override_json ON gallery "
     f"WHEN {_linked('NEW.collection_id')} AND "
-    "OLD.download_override_json IS NOT NEW.download_override_json "
+    "OLD.download_override_json IS DISTINCT FROM NEW.download_override_json "
     f"BEGIN {_enqueue('NEW.collection_id', 'gallery', 'NEW.id', 'update', _EMPTY)} END",
     # ... and when it changes whether its photos go up watermarked, they are sent again
     "CREATE TRIGGER sync_gallery_download_rendition AFTER UPDATE OF download_override_json "
     f"ON gallery WHEN {_linked('NEW.collection_id')} AND "
-    f"{_watermarked('OLD')} IS NOT {_watermarked('NEW')} BEGIN "
+    f"{_watermarked('OLD')} IS DISTINCT FROM {_watermarked('NEW')} BEGIN "
     "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, idempotency_key, "
     f"state, attempts, created_at) SELECT NEW.collection_id, 'media', id, 'upload', '{{}}', "
     f"{sync0005._KEY}, 'pending', 0, {sync0005._NOW} FROM media "
@@ -158,11 +162,17 @@ DELIVERY_TRIGGERS = (
     f"WHEN {_linked(_MEDIA_COLLECTION)} AND NEW.remote_id IS NULL "
     f"BEGIN {_enqueue(_MEDIA_COLLECTION, 'sharing_link', 'NEW.id', 'create', _EMPTY)} END",
     "CREATE TRIGGER sync_link_update AFTER UPDATE OF expires_at, revoked_at ON sharinglink "
-    f"WHEN {_linked(_MEDIA_COLLECTION)} AND (OLD.expires_at IS NOT NEW.expires_at OR "
-    f"OLD.revoked_at IS NOT NEW.revoked_at) AND {_NOT_PULLING} "
+    f"WHEN {_linked(_MEDIA_COLLECTION)} AND (OLD.expires_at IS DISTINCT FROM NEW.expires_at OR "
+    f"OLD.revoked_at IS DISTINCT FROM NEW.revoked_at) AND {_NOT_PULLING} "
     f"BEGIN {_enqueue(_MEDIA_COLLECTION, 'sharing_link', 'NEW.id', 'update', _EMPTY)} END",
 )
 TRIGGER_NAMES = tuple(t.split()[2] for t in DELIVERY_TRIGGERS)
+# 0005's triggers this migration replaces (name → table)
+_REPLACED = {
+    "sync_collection_settings": "collection",
+    "sync_collection_rendition": "collection",
+    "sync_gallery_rendition": "gallery",
+}
 
 
 def upgrade() -> None:
@@ -196,25 +206,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("remote_id"),
     )
     op.create_index("ix_storeorder_collection_id", "storeorder", ["collection_id"], unique=False)
-    op.execute("DROP TRIGGER IF EXISTS sync_collection_settings")
-    op.execute(SETTINGS_TRIGGER)
-    op.execute("DROP TRIGGER IF EXISTS sync_collection_rendition")
-    op.execute(RENDITION_TRIGGER)
-    op.execute("DROP TRIGGER IF EXISTS sync_gallery_rendition")
-    op.execute(GALLERY_RENDITION_TRIGGER)
-    for trigger in DELIVERY_TRIGGERS:
-        op.execute(trigger)
+    conn = op.get_bind()
+    drop_triggers(conn, _REPLACED)
+    create_triggers(conn, SETTINGS_TRIGGER, RENDITION_TRIGGER, GALLERY_RENDITION_TRIGGER)
+    create_triggers(conn, *DELIVERY_TRIGGERS)
 
 
 def downgrade() -> None:
-    for name in TRIGGER_NAMES:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.execute("DROP TRIGGER IF EXISTS sync_collection_settings")
-    op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_collection_settings" in t))
-    op.execute("DROP TRIGGER IF EXISTS sync_collection_rendition")
-    op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_collection_rendition" in t))
-    op.execute("DROP TRIGGER IF EXISTS sync_gallery_rendition")
-    op.execute(next(t for t in sync0005.SYNC_TRIGGERS if "sync_gallery_rendition" in t))
+    conn = op.get_bind()
+    drop_triggers(
+        conn, {n: trigger_table(t) for n, t in zip(TRIGGER_NAMES, DELIVERY_TRIGGERS, strict=True)}
+    )
+    drop_triggers(conn, _REPLACED)
+    create_triggers(conn, *(t for t in sync0005.SYNC_TRIGGERS if t.split()[2] in _REPLACED))
     op.drop_index("ix_storeorder_collection_id", table_name="storeorder")
     op.drop_table("storeorder")
     with op.batch_alter_table("template", schema=None) as batch_op:

@@ -1,0 +1,93 @@
+"""This workstation's own settings for a catalogue: which catalogue it opens, where the library
+roots are mounted here, and the name its edits are recorded under.
+
+A shared catalogue (PostgreSQL) is used by several workstations ("seats") at once; each keeps
+this small file (`seat.json` in its config folder) for what differs between them. No Qt here:
+the CLI and the app read the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from gallery_desktop.catalog.db import Catalog, check_url
+from gallery_desktop.errors import CatalogError
+from gallery_desktop.paths import AppPaths
+
+SEAT_FILE: Final = "seat.json"
+CATALOG_URL_ENV: Final = "GALLERY_DESKTOP_CATALOG_URL"
+SEAT_NAME_ENV: Final = "GALLERY_DESKTOP_SEAT"
+
+
+def default_seat_name() -> str:
+    return os.environ.get(SEAT_NAME_ENV) or socket.gethostname() or "this workstation"
+
+
+@dataclass
+class Seat:
+    """What `seat.json` holds. Unknown keys are kept as they were."""
+
+    path: Path
+    catalog_url: str | None = None
+    name: str = field(default_factory=default_seat_name)
+    roots: dict[str, str] = field(default_factory=dict)  # library root name → mount point here
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def save(self) -> None:
+        data = dict(self.extra)
+        data["catalog_url"] = self.catalog_url
+        data["seat_name"] = self.name
+        data["library_roots"] = dict(sorted(self.roots.items()))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def mount_point(self, root: str) -> Path | None:
+        """Where the library root `root` is mounted on this seat (None: not mapped here)."""
+        where = self.roots.get(root)
+        return Path(where).expanduser() if where else None
+
+
+def load_seat(paths: AppPaths) -> Seat:
+    path = paths.config_dir / SEAT_FILE
+    if not path.is_file():
+        return Seat(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CatalogError(f"{path} cannot be read ({exc}); fix or remove it") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path} is not a settings file (a JSON object); fix or remove it")
+    url = data.pop("catalog_url", None)
+    name = data.pop("seat_name", None)
+    roots = data.pop("library_roots", None) or {}
+    if url is not None and not isinstance(url, str):
+        raise CatalogError(f"{path}: catalog_url must be text")
+    if not isinstance(roots, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in roots.items()
+    ):
+        raise CatalogError(f"{path}: library_roots must map names to folders")
+    return Seat(
+        path,
+        catalog_url=url or None,
+        name=name if isinstance(name, str) and name else default_seat_name(),
+        roots=roots,
+        extra=data,
+    )
+
+
+def catalog_location(paths: AppPaths, url: str | None = None) -> Path | str:
+    """`--catalog-url` wins, then GALLERY_DESKTOP_CATALOG_URL, then this seat's preference,
+    then the embedded SQLite file in the data folder."""
+    chosen = url or os.environ.get(CATALOG_URL_ENV) or load_seat(paths).catalog_url
+    return check_url(chosen) if chosen else paths.catalog_file
+
+
+def open_catalog(paths: AppPaths, url: str | None = None) -> Catalog:
+    return Catalog(catalog_location(paths, url), backup_dir=paths.backup_dir)
