@@ -154,8 +154,13 @@ def _migrated_template(server: PostgresServer) -> str:
     name = "catalog_template"
     if getattr(server, "template_ready", False):
         return name
+    server.drop_database(name)  # a half-made one from a failed attempt
     server.create_database(name)
-    Catalog(server.url(name)).close()
+    try:
+        Catalog(server.url(name)).close()
+    except BaseException:
+        server.drop_database(name)
+        raise
     server.template_ready = True  # type: ignore[attr-defined]
     return name
 

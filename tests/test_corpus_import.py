@@ -10,13 +10,13 @@ import os
 import re
 import resource
 import shutil
-import sqlite3
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from sqlalchemy import text
 
 from conftest import CorpusImport
 from corpus import CORPUS, ManifestRow, load_manifest, rows, rows_in
@@ -309,13 +309,14 @@ def test_non_utf8_file_names(corpus_import: CorpusImport, row: ManifestRow) -> N
     assert record["state"] == "ok", record["error"]
     assert (record["width"], record["height"]) == (row.expected_width, row.expected_height)
     _assert_capture_time(record, row)
-    db = sqlite3.connect(f"file:{corpus_import.paths.catalog_file}?mode=ro", uri=True)
+    cat = Catalog(corpus_import.paths.catalog_file)
     try:
-        (rel_path,) = db.execute(
-            "SELECT rel_path FROM media WHERE id = ?", (record["id"],)
-        ).fetchone()
+        with cat.engine.connect() as conn:
+            rel_path = conn.execute(
+                text("SELECT rel_path FROM media WHERE id = :id"), {"id": record["id"]}
+            ).scalar_one()
     finally:
-        db.close()
+        cat.close()
     assert bytes(rel_path) == row.raw_path
     assert os.path.isfile(os.path.join(os.fsencode(CORPUS), bytes(rel_path)))
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from gallery_desktop.catalog.culling import set_field
-from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.media import MediaFilter, list_media
+from gallery_desktop.catalog.db import Catalog, raw_rows
+from gallery_desktop.catalog.media import MediaFilter, MediaView, list_media, media_file, media_ids
 from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.main_window import MainWindow
@@ -53,6 +53,28 @@ def test_each_filter_keeps_what_it_names(catalog: Catalog, culled: dict[str, int
     assert shown(catalog, text="1_0") == []  # _ is a letter too, not "any one character"
     assert shown(catalog, text="%") == ["Party/100%_done.jpg"]
     assert shown(catalog, state="missing") == []
+
+
+def test_the_grid_ids_and_raw_reads_agree_with_the_filters_on_both_engines(
+    catalog: Catalog, culled: dict[str, int]
+) -> None:
+    """media_ids and raw_rows (the driver's cursor, for the hot paths) on either engine:
+    `:name` parameters, a literal %, bytes paths and the same order as list_media."""
+    where = MediaFilter(text="%", sort="name")
+    assert [r.id for r in list_media(catalog, 1, where=where)] == list(
+        media_ids(catalog, MediaView(1, where=where))
+    )
+    every = MediaView(1, where=MediaFilter(sort="name"))
+    assert list(media_ids(catalog, every, limit=2)) == list(media_ids(catalog, every))[:2]
+    with catalog.engine.connect() as conn:
+        rows = raw_rows(
+            conn,
+            "SELECT rel_path, rating FROM media WHERE collection_id = :c "
+            "AND path LIKE '%100!%%' ESCAPE '!' ORDER BY path",
+            {"c": 1},
+        )
+    assert [(bytes(p), r) for p, r in rows] == [(b"Party/100%_done.jpg", 0)]
+    assert media_file(catalog, culled["cover.jpg"]) is not None
 
 
 def test_needs_attention_spans_collections_and_sorting(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaFilter, MediaView
@@ -21,30 +21,43 @@ from gallery_desktop.ui.tasks import BackgroundTasks
 NOW = "2026-01-01 00:00:00.000000"
 
 
+def sql(catalog: Catalog, statement: str, *rows: dict[str, Any]) -> None:
+    """Write straight to the catalogue, as another process would (the CLI, say)."""
+    with catalog.engine.begin() as conn:
+        conn.execute(text(statement), list(rows) if rows else {})
+
+
 def fill(catalog: Catalog, n: int) -> None:
     """n synthetic photos in one collection, one gallery (no files: rows only)."""
-    with sqlite3.connect(catalog.db_file) as con:
-        con.execute(
-            "INSERT INTO collection (id, name, description, tags_json, status, downloadable, "
-            "download_sizes_json, download_watermarked, visitor_email_capture, "
-            "client_exclusive, store_enabled, created_at) "
-            "VALUES (1, 'Big', '', '[]', 'draft', 0, '[]', 0, 0, 0, 0, ?)",
-            (NOW,),
-        )
-        con.execute(
-            "INSERT INTO gallery (id, collection_id, name, position, private, created_at) "
-            "VALUES (1, 1, 'All', 0, 0, ?)",
-            (NOW,),
-        )
-        con.executemany(
-            "INSERT INTO media (collection_id, gallery_id, kind, rel_path, path, size_bytes, "
-            "mtime_ns, rating, state, thumb_state, position, taken_at, created_at, updated_at) "
-            "VALUES (1, 1, 'photo', ?, ?, 1, 1, 0, 'ok', 'none', 0, ?, ?, ?)",
-            [
-                (f"IMG_{i:05d}.jpg".encode(), f"IMG_{i:05d}.jpg", f"2025-01-01T{i:08d}", NOW, NOW)
-                for i in range(n)
-            ],
-        )
+    sql(
+        catalog,
+        "INSERT INTO collection (id, name, description, tags_json, status, downloadable, "
+        "download_sizes_json, download_watermarked, visitor_email_capture, "
+        "client_exclusive, store_enabled, created_at) "
+        "VALUES (1, 'Big', '', '[]', 'draft', FALSE, '[]', FALSE, FALSE, FALSE, FALSE, :now)",
+        {"now": NOW},
+    )
+    sql(
+        catalog,
+        "INSERT INTO gallery (id, collection_id, name, position, private, created_at) "
+        "VALUES (1, 1, 'All', 0, FALSE, :now)",
+        {"now": NOW},
+    )
+    sql(
+        catalog,
+        "INSERT INTO media (collection_id, gallery_id, kind, rel_path, path, size_bytes, "
+        "mtime_ns, rating, state, thumb_state, position, taken_at, created_at, updated_at) "
+        "VALUES (1, 1, 'photo', :rel, :path, 1, 1, 0, 'ok', 'none', 0, :taken, :now, :now)",
+        *(
+            {
+                "rel": f"IMG_{i:05d}.jpg".encode(),
+                "path": f"IMG_{i:05d}.jpg",
+                "taken": f"2025-01-01T{i:08d}",
+                "now": NOW,
+            }
+            for i in range(n)
+        ),
+    )
 
 
 _KEEP: list[BackgroundTasks] = []
@@ -92,21 +105,25 @@ def test_catalogue_changes_arrive_as_row_updates_inserts_and_removals(
     resets: list[int] = []
     model.modelReset.connect(lambda: resets.append(1))
     later = "2099-01-01 00:00:00.000000"  # "after the model last looked"
-    with sqlite3.connect(catalog.db_file) as other:  # another process, say the CLI
-        other.execute(
-            "UPDATE media SET rating = 5, updated_at = ? WHERE path = ?", (later, "IMG_00003.jpg")
-        )
+    sql(  # another process, say the CLI
+        catalog,
+        "UPDATE media SET rating = 5, updated_at = :later WHERE path = :path",
+        {"later": later, "path": "IMG_00003.jpg"},
+    )
     with qtbot.waitSignal(model.dataChanged, timeout=5_000):
         model.catalogue_changed()
     assert model.record(3).rating == 5
 
-    with sqlite3.connect(catalog.db_file) as other:
-        other.execute("DELETE FROM media WHERE path IN ('IMG_00010.jpg', 'IMG_00011.jpg')")
+    with catalog.engine.begin() as other:
+        other.execute(text("DELETE FROM media WHERE path IN ('IMG_00010.jpg', 'IMG_00011.jpg')"))
         other.execute(
-            "INSERT INTO media (collection_id, gallery_id, kind, rel_path, path, size_bytes, "
-            "mtime_ns, rating, state, thumb_state, position, created_at, updated_at) "
-            "VALUES (1, 1, 'photo', ?, 'IMG_00020b.jpg', 1, 1, 0, 'ok', 'none', 0, ?, ?)",
-            (b"IMG_00020b.jpg", NOW, NOW),
+            text(
+                "INSERT INTO media (collection_id, gallery_id, kind, rel_path, path, size_bytes, "
+                "mtime_ns, rating, state, thumb_state, position, created_at, updated_at) "
+                "VALUES (1, 1, 'photo', :rel, 'IMG_00020b.jpg', 1, 1, 0, 'ok', 'none', 0, "
+                ":now, :now)"
+            ),
+            {"rel": b"IMG_00020b.jpg", "now": NOW},
         )
     removed: list[tuple[int, int]] = []
     inserted: list[tuple[int, int]] = []
@@ -152,13 +169,11 @@ def test_changes_arriving_while_a_diff_or_the_id_list_is_in_flight_are_not_lost(
     model = model_for(catalog, tmp_path)
     model.show(MediaView(1, where=MediaFilter(sort="name")))
     assert model.loading
-    with sqlite3.connect(catalog.db_file) as other:  # committed while the list is read
-        other.execute("DELETE FROM media WHERE path = 'IMG_00300.jpg'")
+    sql(catalog, "DELETE FROM media WHERE path = 'IMG_00300.jpg'")  # while the list is read
     model.catalogue_changed()
     qtbot.waitUntil(lambda: not model.loading and model.rowCount() == total - 1, timeout=10_000)
     for name in ("IMG_00001.jpg", "IMG_00002.jpg"):  # two changes, two diffs in flight
-        with sqlite3.connect(catalog.db_file) as other:
-            other.execute("DELETE FROM media WHERE path = ?", (name,))
+        sql(catalog, "DELETE FROM media WHERE path = :name", {"name": name})
         model.catalogue_changed()
     qtbot.waitUntil(lambda: model.rowCount() == total - 3, timeout=10_000)
     shown = {model.record(r).path for r in range(model.rowCount())}
@@ -174,8 +189,7 @@ def test_rows_read_during_a_removal_are_the_new_ones(
     assert model.record(0).path == "IMG_00000.jpg"
     seen: list[str] = []
     model.rowsRemoved.connect(lambda *_a: seen.append(model.record(0).path))
-    with sqlite3.connect(catalog.db_file) as other:
-        other.execute("DELETE FROM media WHERE path = 'IMG_00000.jpg'")
+    sql(catalog, "DELETE FROM media WHERE path = 'IMG_00000.jpg'")
     with qtbot.waitSignal(model.rowsRemoved, timeout=5_000):
         model.catalogue_changed()
     assert seen == ["IMG_00001.jpg"]

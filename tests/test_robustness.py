@@ -152,7 +152,7 @@ def test_gui_gets_the_home_however_it_is_spelled(
 ) -> None:
     opened: list[AppPaths] = []
     monkeypatch.setattr(
-        "gallery_desktop.ui.app.run_app", lambda p, *_folders: opened.append(p) or 0
+        "gallery_desktop.ui.app.run_app", lambda p, *_folders, **_kw: opened.append(p) or 0
     )
     assert entry.main([f"--home={tmp_path / 'a'}"]) == 0
     assert entry.main(["--home", str(tmp_path / "b")]) == 0

@@ -4,11 +4,11 @@ the dialog and writes nothing, Cancel writes nothing."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from gallery_desktop.catalog.collection_defaults import (
     BUILTIN_DEFAULTS,
@@ -33,11 +33,9 @@ def _dialog(qtbot: QtBot, catalog: Catalog) -> PreferencesDialog:
 
 
 def _table(catalog: Catalog) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(catalog.db_file)
-    try:
-        return con.execute("SELECT * FROM collectiondefaults ORDER BY shoot_type").fetchall()
-    finally:
-        con.close()
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM collectiondefaults ORDER BY shoot_type"))
+        return [tuple(r) for r in rows]
 
 
 def _listed(dialog: PreferencesDialog) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from watchdog.observers.polling import PollingObserver
 
 from conftest import cli_env
@@ -72,10 +73,12 @@ def disk_state(root: Path) -> dict[bytes, str]:
 
 def catalogue_state(catalog: Catalog, collection_id: int) -> dict[bytes, str | None]:
     with catalog.engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT rel_path, content_hash FROM media WHERE collection_id = ? "
-            "AND state != 'missing'",
-            (collection_id,),
+        rows = conn.execute(
+            text(
+                "SELECT rel_path, content_hash FROM media WHERE collection_id = :c "
+                "AND state != 'missing'"
+            ),
+            {"c": collection_id},
         ).fetchall()
     return {r[0]: r[1] for r in rows}
 
@@ -114,7 +117,7 @@ def rows_by_path(catalog: Catalog) -> dict[str, tuple[int, str, int, str | None]
 def rate(catalog: Catalog, path: str, stars: int) -> int:
     rid = rows_by_path(catalog)[path][0]
     with catalog.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE media SET rating = ? WHERE id = ?", (stars, rid))
+        conn.execute(text("UPDATE media SET rating = :r WHERE id = :id"), {"r": stars, "id": rid})
     return rid
 
 

@@ -17,11 +17,13 @@ from typing import Any, TextIO
 from gallery_desktop import (
     __version__,
     cli_analytics,
+    cli_catalog,
     cli_cover,
     cli_defaults,
     cli_export,
     cli_favourites,
     cli_remote,
+    cli_roots,
     cli_settings,
     cli_watermark,
 )
@@ -126,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_analytics.add_parser(sub)
     cli_favourites.add_parser(sub)
     cli_defaults.add_parser(sub)
+    cli_roots.add_parser(sub)
+    cli_catalog.add_parser(sub)
     return p
 
 
@@ -205,6 +209,10 @@ def run_command(args: argparse.Namespace, paths: AppPaths, out: TextIO, err: Tex
                 return cli_favourites.run(args, catalog, out, err, cancel)
         if args.command == "defaults":
             return cli_defaults.run(args, catalog, out)
+        if args.command == "roots":
+            return cli_roots.run(args, catalog, paths, out)
+        if args.command == "catalog":
+            return cli_catalog.run(args, catalog, out, err)
         if args.command in ("cover", "templates"):
             return cli_cover.run(args, catalog, out, cache)
         if args.command == "remote":
@@ -317,9 +325,10 @@ def _collections(args: argparse.Namespace, catalog: Catalog, out: TextIO) -> int
         extra = "".join(
             f", {n} {what}" for n, what in ((r.missing, "missing"), (r.errors, "errors")) if n
         )
+        where = f"[{r.root}{', OFFLINE here' if r.offline else ''}] " if r.root else ""
         out.write(
             f"{r.id:>5}  {r.name}  ({r.galleries} galleries, {r.photos} photos, "
-            f"{r.videos} videos{extra})  {r.folder or ''}\n"
+            f"{r.videos} videos{extra})  {where}{r.folder or ''}\n"
         )
     return 0
 

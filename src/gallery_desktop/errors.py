@@ -21,3 +21,8 @@ class CatalogError(UserFacingError):
 
 class BusyError(UserFacingError):
     """Someone else (another window, the CLI, the watcher) is doing this right now."""
+
+
+class RootOfflineError(BadInputError):
+    """A library root is not mapped or not mounted on this workstation: its collections are
+    offline here (nothing about them is changed until it returns)."""

@@ -90,4 +90,11 @@ def catalog_location(paths: AppPaths, url: str | None = None) -> Path | str:
 
 
 def open_catalog(paths: AppPaths, url: str | None = None) -> Catalog:
-    return Catalog(catalog_location(paths, url), backup_dir=paths.backup_dir)
+    """The catalogue this seat uses, knowing where this seat mounts the library roots."""
+    catalog = Catalog(catalog_location(paths, url), backup_dir=paths.backup_dir)
+    seat = load_seat(paths)
+    catalog.seat_name = seat.name
+    catalog.roots = {
+        name: where for name in seat.roots if (where := seat.mount_point(name)) is not None
+    }
+    return catalog

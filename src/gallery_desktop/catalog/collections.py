@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from gallery_desktop.catalog.collection_defaults import apply_defaults, check_shoot_type
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, Gallery, WatchedFolder, utcnow
+from gallery_desktop.catalog.roots import locate, offline_roots, root_names
 from gallery_desktop.errors import BadInputError
 
 DEFAULT_GALLERY_NAME = "Highlights"
@@ -33,6 +34,8 @@ class CollectionSummary:
     missing: int
     errors: int
     status: str
+    root: str | None = None  # the library root its folder is in
+    offline: bool = False  # that root is not mounted on this seat
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,15 @@ def find_collection(session: Session, ref: str) -> Collection:
     )
 
 
-def _refuse_overlap(session: Session, folder: bytes) -> None:
-    """A folder inside (or around) another collection's folder would catalogue files twice."""
+def _refuse_overlap(session: Session, folder: bytes, root_id: int | None) -> None:
+    """A folder inside (or around) another collection's folder would catalogue files twice.
+
+    Folders are compared as stored: relative to the same library root, or absolute."""
     for other in session.exec(select(Collection).where(col(Collection.folder).is_not(None))):
         theirs = other.folder
         if theirs is None or theirs == folder or other.deleted_at is not None:
+            continue
+        if other.root_id != root_id:
             continue
         if folder.startswith(theirs.rstrip(b"/") + b"/"):
             raise BadInputError(
@@ -111,22 +118,31 @@ def collection_for_folder(
     Raises BadInputError if the folder is inside or around another collection's folder, or
     the shoot type is unknown.
     """
+    shown = display_name(folder)
+    root_id, folder = locate(catalog, folder)  # inside a library root: stored relative to it
     with catalog.write() as session:
         if shoot_type is not None:
             shoot_type = check_shoot_type(session.connection(), shoot_type)  # a typo: refused
-        found = session.exec(select(Collection).where(col(Collection.folder) == folder)).first()
+        found = session.exec(
+            select(Collection).where(
+                col(Collection.folder) == folder,
+                col(Collection.root_id).is_(None)
+                if root_id is None
+                else col(Collection.root_id) == root_id,
+            )
+        ).first()
         if found is not None:
             if found.deleted_at is not None:
                 found.deleted_at = None
                 found.updated_at = utcnow()
                 session.add(found)
             return found
-        _refuse_overlap(session, folder)
-        shown = display_name(folder)
+        _refuse_overlap(session, folder, root_id)
         collection = Collection(
             name=display_name(os.path.basename(folder.rstrip(b"/")) or folder),
             folder=folder,
             folder_display=shown,
+            root_id=root_id,
         )
         session.add(collection)
         session.flush()
@@ -174,11 +190,15 @@ def ensure_galleries(catalog: Catalog, collection_id: int, folders: set[bytes]) 
 
 
 def list_collections(catalog: Catalog) -> list[CollectionSummary]:
+    names = root_names(catalog)
+    offline = offline_roots(catalog) if names else set()
     with catalog.read() as session:
         counts: dict[int, tuple[int, int, int, int, int]] = {}
-        for cid, n, photos, videos, missing, errors in session.connection().exec_driver_sql(
-            "SELECT collection_id, sum(media_count), sum(photo_count), sum(video_count), "
-            "sum(missing_count), sum(error_count) FROM gallery GROUP BY collection_id"
+        for cid, n, photos, videos, missing, errors in session.connection().execute(
+            text(
+                "SELECT collection_id, sum(media_count), sum(photo_count), sum(video_count), "
+                "sum(missing_count), sum(error_count) FROM gallery GROUP BY collection_id"
+            )
         ):
             counts[cid] = (n, photos or 0, videos or 0, missing or 0, errors or 0)
         galleries: dict[int, int] = {
@@ -209,6 +229,8 @@ def list_collections(catalog: Catalog) -> list[CollectionSummary]:
                     missing=missing,
                     errors=errors,
                     status=c.status,
+                    root=names.get(c.root_id) if c.root_id is not None else None,
+                    offline=c.root_id in offline,
                 )
             )
         return out

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Final
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, select, text, update
 
 from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import ColourLabel, Media, Pick, utcnow
+from gallery_desktop.catalog.models import ColourLabel, FieldEdit, Media, Pick, utcnow
+from gallery_desktop.catalog.seats import seat_of
 from gallery_desktop.errors import BadInputError
 
 MEDIA = Media.__table__  # type: ignore[attr-defined]
+FIELDEDIT = FieldEdit.__table__  # type: ignore[attr-defined]
 HISTORY_LIMIT: Final = 500
 
 CullValue = int | str | None
@@ -66,15 +69,85 @@ class Edit:
         return f"{what} on {n} {'item' if n == 1 else 'items'}"
 
 
-def _write(catalog: Catalog, field_name: str, values: dict[int, CullValue]) -> None:
+def _text(value: CullValue) -> str | None:
+    return None if value is None else str(value)
+
+
+def _write(
+    catalog: Catalog, field_name: str, values: dict[int, CullValue], seat: str | None = None
+) -> None:
+    """Set one field of some media, and nothing else: a seat never writes back another seat's
+    stale row, so edits of different fields all survive, and of the same field the last commit
+    wins. Each change is recorded in `fieldedit` (in commit order) in the same transaction."""
+    if not values:
+        return
     now = utcnow()
+    who = seat or seat_of(catalog)
+    ids = sorted(values)
     with catalog.write_conn() as conn:
+        # Lock the rows (PostgreSQL; SQLite's BEGIN IMMEDIATE already has the whole file) and
+        # read what they hold now: a concurrent edit of this field commits before or after us.
+        before = {
+            r[0]: r[1]
+            for r in conn.execute(
+                select(MEDIA.c.id, MEDIA.c[field_name])
+                .where(MEDIA.c.id.in_(ids))
+                .order_by(MEDIA.c.id)
+                .with_for_update()
+            )
+        }
         conn.execute(
             update(MEDIA)
             .where(MEDIA.c.id == bindparam("_id"))
             .values({field_name: bindparam("_value"), "updated_at": bindparam("_now")}),
-            [{"_id": mid, "_value": v, "_now": now} for mid, v in values.items()],
+            [{"_id": mid, "_value": values[mid], "_now": now} for mid in ids if mid in before],
         )
+        rows = [
+            {
+                "media_id": mid,
+                "field": field_name,
+                "value": _text(values[mid]),
+                "previous": _text(before[mid]),
+                "seat": who,
+                "edited_at": now,
+            }
+            for mid in ids
+            if mid in before
+        ]
+        if rows:
+            conn.execute(insert(FIELDEDIT), rows)
+
+
+@dataclass(frozen=True)
+class FieldEditRecord:
+    """One recorded edit of one field of a photo: by which seat, when, from what to what."""
+
+    id: int
+    field: str
+    value: str | None
+    previous: str | None
+    seat: str
+    edited_at: datetime
+
+
+def edit_history(
+    catalog: Catalog, media_id: int, field_name: str | None = None
+) -> list[FieldEditRecord]:
+    """Every recorded culling edit of a photo (of one field, if given), in commit order: what
+    the inspector shows as "who changed this"."""
+    query = select(
+        FIELDEDIT.c.id,
+        FIELDEDIT.c.field,
+        FIELDEDIT.c.value,
+        FIELDEDIT.c.previous,
+        FIELDEDIT.c.seat,
+        FIELDEDIT.c.edited_at,
+    ).where(FIELDEDIT.c.media_id == media_id)
+    if field_name is not None:
+        query = query.where(FIELDEDIT.c.field == field_name)
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(query.order_by(FIELDEDIT.c.id)).all()
+    return [FieldEditRecord(*r) for r in rows]
 
 
 def set_field(
@@ -103,8 +176,8 @@ def set_field(
 
 def _check_same_collection(catalog: Catalog, ids: list[int], gallery_id: int) -> None:
     with catalog.engine.connect() as conn:
-        target = conn.exec_driver_sql(
-            "SELECT collection_id FROM gallery WHERE id = ?", (gallery_id,)
+        target = conn.execute(
+            text("SELECT collection_id FROM gallery WHERE id = :g"), {"g": gallery_id}
         ).first()
         if target is None:
             raise BadInputError(f"no gallery with id {gallery_id}")

@@ -355,6 +355,23 @@ def trigger_table(ddl: str) -> str:
 # -- SQL functions spelled differently on the two engines -------------------------------------
 
 
+class nulls_first(FunctionElement[Any]):  # noqa: N801
+    """An ORDER BY term with NULLs before values, as SQLite sorts ascending by default (on
+    PostgreSQL the grid's indexes are made NULLS FIRST to match, migration 0007)."""
+
+    inherit_cache = True
+
+
+@compiles(nulls_first, SQLITE)
+def _nulls_first_sqlite(element: nulls_first, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(nulls_first, POSTGRESQL)
+def _nulls_first_pg(element: nulls_first, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{compiler.process(element.clauses, **kw)} NULLS FIRST"
+
+
 class epoch_seconds(FunctionElement[int]):  # noqa: N801  (used like func.*)
     """Seconds since 1970 of a UTC timestamp column, as an integer."""
 
@@ -493,7 +510,11 @@ class Catalog:
         else:
             self.backup_dir = backup_dir
             self.engine = make_pg_engine(self.url)
-        self._locks: dict[str, Connection] = {}
+        # Where this seat mounts each library root (name → folder): set from seat.json by
+        # `seat.open_catalog`; a root missing here, or not mounted, is offline on this seat.
+        self.roots: dict[str, Path] = {}
+        # The name this seat's edits and activity are recorded under (None: the host's name).
+        self.seat_name: str | None = None
         try:
             self._open()
         except OperationalError as exc:

@@ -11,8 +11,17 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from gallery_desktop.catalog.db import Catalog
-from gallery_desktop.catalog.models import DownloadEvent, Favorite, FavoriteList, Gallery, Media
+from gallery_desktop.catalog.db import Catalog, nulls_first, raw_cursor
+from gallery_desktop.catalog.models import (
+    Collection,
+    DownloadEvent,
+    Favorite,
+    FavoriteList,
+    Gallery,
+    Media,
+)
+from gallery_desktop.catalog.roots import OFFLINE, local_folder, offline_collections
+from gallery_desktop.errors import RootOfflineError
 from gallery_desktop.media.thumbnails import ThumbnailCache, ThumbSize
 
 
@@ -125,10 +134,13 @@ class MediaFilter:
         if self.sort == "name":
             return query.order_by(col(Media.path))
         if self.sort == "rating":
-            return query.order_by(col(Media.rating).desc(), col(Media.taken_at), col(Media.path))
+            return query.order_by(
+                col(Media.rating).desc(), nulls_first(col(Media.taken_at)), col(Media.path)
+            )
         # Capture time across galleries: served by the (collection|gallery, taken_at, path)
         # indexes, so the first page of a huge view needs no sort.
-        return query.order_by(col(Media.taken_at), col(Media.path))
+        # Undated media come first on both engines.
+        return query.order_by(nulls_first(col(Media.taken_at)), col(Media.path))
 
 
 @dataclass(frozen=True)
@@ -151,19 +163,12 @@ class MediaView:
 def media_ids(catalog: Catalog, view: MediaView, limit: int | None = None) -> array[int]:
     """The ids a view shows, in order, as a compact array (8 bytes a row: 8 MB for 1M).
 
-    Runs on plain sqlite3: SQLAlchemy's row objects cost ten times as much at this size."""
+    Read with the driver's cursor: SQLAlchemy's row objects cost ten times as much here."""
     query = view.query(col(Media.id))
     if limit is not None:
         query = query.limit(limit)
-    compiled = query.compile(
-        dialect=catalog.engine.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    params = [compiled.params[name] for name in compiled.positiontup or ()]
-    with catalog.engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cursor = raw.execute(str(compiled), params)
-        ids: array[int] = array("q")
+    ids: array[int] = array("q")
+    with catalog.engine.connect() as conn, raw_cursor(conn, query) as cursor:
         while batch := cursor.fetchmany(10_000):
             ids.extend(r[0] for r in batch)
     return ids
@@ -181,7 +186,9 @@ def media_records(
         .where(col(Media.id).in_(list(ids)))
     )
     with catalog.read() as session:
-        found = {m.id: _record(m, name, cache) for m, name in session.exec(query).all()}
+        rows = session.exec(query).all()
+    offline = offline_collections(catalog)
+    found = {m.id: _record(m, name, cache, m.collection_id in offline) for m, name in rows}
     return [found[i] for i in ids if i in found]
 
 
@@ -198,10 +205,15 @@ def list_media(
     view = MediaView(collection_id, gallery_id, where or MediaFilter())
     with catalog.read() as session:
         rows = session.exec(view.query(Media, col(Gallery.name))).all()
-    return [_record(m, name, cache) for m, name in rows]
+    offline = offline_collections(catalog)
+    return [_record(m, name, cache, m.collection_id in offline) for m, name in rows]
 
 
-def _record(m: Media, gallery_name: str, cache: ThumbnailCache | None) -> MediaRecord:
+def _record(
+    m: Media, gallery_name: str, cache: ThumbnailCache | None, offline: bool = False
+) -> MediaRecord:
+    """A media's record; in a library root that is offline on this seat, `ok` and `missing`
+    media show as `offline` (what is stored stays as it is)."""
     thumb = placeholder = None
     if cache is not None and m.content_hash:
         grid = cache.get(m.content_hash, ThumbSize.GRID)  # get() marks it recently used
@@ -216,7 +228,7 @@ def _record(m: Media, gallery_name: str, cache: ThumbnailCache | None) -> MediaR
         path=m.path,
         kind=m.kind,
         format=m.format,
-        state=m.state,
+        state=OFFLINE if offline and m.state in ("ok", "missing") else m.state,
         error=m.error,
         width=m.width,
         height=m.height,
@@ -236,15 +248,20 @@ def _record(m: Media, gallery_name: str, cache: ThumbnailCache | None) -> MediaR
 
 
 def media_file(catalog: Catalog, media_id: int) -> bytes | None:
-    """Where a media's file is on disk (collection folder + its path), or None."""
-    with catalog.engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT c.folder, m.rel_path FROM media m JOIN collection c "
-            "ON c.id = m.collection_id WHERE m.id = ?",
-            (media_id,),
-        ).first()
+    """Where a media's file is on disk (collection folder + its path), or None (no folder,
+    or its library root is offline on this seat)."""
+    query = (
+        select(col(Collection.folder), col(Media.rel_path), col(Collection.root_id))
+        .join(Collection, col(Collection.id) == col(Media.collection_id))
+        .where(col(Media.id) == media_id)
+    )
+    with catalog.read() as session:
+        row = session.exec(query).first()
     if row is None or row[0] is None:
         return None
-    folder: bytes = row[0]
-    rel: bytes = row[1]
-    return os.path.join(folder, rel)
+    try:
+        folder = local_folder(catalog, bytes(row[0]), row[2])
+    except RootOfflineError:
+        return None
+    assert folder is not None
+    return os.path.join(folder, bytes(row[1]))

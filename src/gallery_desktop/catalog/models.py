@@ -11,10 +11,20 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+_BIG_INT = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
@@ -242,8 +252,9 @@ class Media(SQLModel, table=True):
     kind: str = MediaKind.PHOTO.value
     rel_path: bytes = Field(sa_type=LargeBinary)
     path: str
-    size_bytes: int = 0
-    mtime_ns: int = 0
+    # 64-bit: nanosecond times and video sizes overflow PostgreSQL's INTEGER (SQLite's is 64).
+    size_bytes: int = Field(default=0, sa_type=_BIG_INT)
+    mtime_ns: int = Field(default=0, sa_type=_BIG_INT)
     content_hash: str | None = Field(default=None, index=True)
     format: str | None = None
     width: int | None = None

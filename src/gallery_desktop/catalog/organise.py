@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from gallery_desktop.catalog.collections import DEFAULT_GALLERY_NAME, display_name
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, Gallery, Media, utcnow
+from gallery_desktop.catalog.roots import collection_folder
 from gallery_desktop.errors import BadInputError
 
 
@@ -119,18 +120,18 @@ def delete_gallery(catalog: Catalog, gallery_id: int) -> int:
             raise BadInputError(f"no gallery with id {gallery_id}")
         media = session.exec(select(Media.id).where(col(Media.gallery_id) == gallery_id)).all()
         collection = session.get(Collection, found.collection_id)
+        # in an offline library root: the folder may well be there (refused, to be safe)
+        base = collection_folder(catalog, collection) if collection is not None else None
         on_disk = (
-            collection is not None
-            and collection.folder is not None
+            base is not None
             and found.folder is not None
-            and os.path.isdir(os.path.join(collection.folder, found.folder))
+            and os.path.isdir(os.path.join(base, found.folder))
         )
         if media and on_disk:
-            assert collection is not None and collection.folder is not None
-            assert found.folder is not None
+            assert base is not None and found.folder is not None
             raise BadInputError(
                 f"gallery {found.name!r} is the folder "
-                f"{display_name(os.path.join(collection.folder, found.folder))} on disk: its "
+                f"{display_name(os.path.join(base, found.folder))} on disk: its "
                 "photos would come back at the next re-scan. Move them to another gallery "
                 "first, or remove the folder on disk"
             )

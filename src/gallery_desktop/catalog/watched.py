@@ -14,7 +14,8 @@ from sqlmodel import col, select
 from gallery_desktop.catalog.collections import display_name
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, WatchedFolder, utcnow
-from gallery_desktop.errors import BadInputError
+from gallery_desktop.catalog.roots import collection_folder
+from gallery_desktop.errors import BadInputError, RootOfflineError
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class WatchTarget:
     name: str
     enabled: bool
     polling: bool
+    offline: bool = False  # its library root is not mounted on this seat: not watched now
 
     @property
     def is_shoots_folder(self) -> bool:
@@ -42,6 +44,13 @@ def list_watched(catalog: Catalog) -> list[WatchTarget]:
             )
         ).all()
         names = {c.id: c.name for c in live}
+        # Folders in a library root are where this seat mounts it (None: offline here).
+        where: dict[int | None, bytes | None] = {}
+        for c in live:
+            try:
+                where[c.id] = collection_folder(catalog, c)
+            except RootOfflineError:
+                where[c.id] = None
         for c in live:
             if c.id not in rows and c.folder is not None:
                 w = WatchedFolder(collection_id=c.id, path=c.folder)
@@ -51,12 +60,13 @@ def list_watched(catalog: Catalog) -> list[WatchTarget]:
         out = [
             WatchTarget(
                 id=w.id,
-                path=w.path,
+                path=where.get(w.collection_id) or w.path if w.collection_id else w.path,
                 collection_id=w.collection_id,
                 name=(names.get(w.collection_id) if w.collection_id else None)
                 or display_name(os.path.basename(w.path) or w.path),
-                enabled=w.enabled,
+                enabled=w.enabled and not (w.collection_id and where.get(w.collection_id) is None),
                 polling=w.polling,
+                offline=bool(w.collection_id) and where.get(w.collection_id) is None,
             )
             for w in rows.values()
             if w.id is not None and (w.collection_id is None or w.collection_id in names)
@@ -116,7 +126,7 @@ def catalogued_folders(catalog: Catalog) -> list[tuple[str, bytes]]:
     Read-only (unlike `list_watched`)."""
     with catalog.read() as session:
         collections = session.exec(
-            select(Collection.name, Collection.folder).where(
+            select(Collection).where(
                 col(Collection.deleted_at).is_(None), col(Collection.folder).is_not(None)
             )
         ).all()
@@ -125,6 +135,13 @@ def catalogued_folders(catalog: Catalog) -> list[tuple[str, bytes]]:
                 col(WatchedFolder.collection_id).is_(None), col(WatchedFolder.enabled)
             )
         ).all()
-    out = [(f"collection {name!r}", folder) for name, folder in collections if folder]
+    out = []
+    for c in collections:
+        try:
+            folder = collection_folder(catalog, c)
+        except RootOfflineError:
+            continue  # not mounted here: nothing can be written into it either
+        if folder:
+            out.append((f"collection {c.name!r}", folder))
     out += [(f"the shoots folder {display_name(path)!r}", path) for path in roots]
     return out

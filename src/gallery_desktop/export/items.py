@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaFilter, MediaView, media_ids
 from gallery_desktop.catalog.models import Collection, Gallery, Media
+from gallery_desktop.catalog.roots import collection_folder
 from gallery_desktop.catalog.watermarks import effective_watermarks, get_watermark
 from gallery_desktop.errors import BadInputError
 from gallery_desktop.ingest.filetypes import RAW_EXTENSIONS, extension
@@ -95,7 +96,8 @@ def plan_export(catalog: Catalog, request: ExportRequest) -> ExportPlan:
             raise BadInputError(f"no collection with id {request.collection_id}")
         if collection.folder is None:
             raise BadInputError(f"collection {collection.name!r} has no folder on disk")
-        folder = collection.folder
+        folder = collection_folder(catalog, collection)  # RootOfflineError: not mounted here
+        assert folder is not None
         name = collection.name
         event_date = collection.event_date
         if request.gallery_id is not None:

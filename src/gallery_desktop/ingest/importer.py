@@ -26,8 +26,10 @@ from gallery_desktop.catalog.collections import (
     display_name,
     ensure_galleries,
 )
-from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.db import Catalog, raw_rows
 from gallery_desktop.catalog.models import Collection, Media, MediaState, utcnow
+from gallery_desktop.catalog.roots import collection_folder
+from gallery_desktop.catalog.seats import activity_progress, collection_activity
 from gallery_desktop.errors import BadInputError
 from gallery_desktop.ingest.matching import AffectedRow, resolve
 from gallery_desktop.ingest.parallel import CancelToken, run_parallel
@@ -148,18 +150,21 @@ class _Importer:
     # -- phase 1: what is on disk versus what the catalogue knows --------------------------
 
     def _load_existing(self) -> dict[bytes, _Existing]:
-        with self.catalog.engine.connect() as conn:
-            raw = conn.connection.driver_connection  # plain sqlite3: 100k rows in ~0.2 s
-            assert raw is not None
-            rows = raw.execute(
+        with self.catalog.engine.connect() as conn:  # driver tuples: 100k rows in ~0.2 s
+            rows = raw_rows(
+                conn,
                 "SELECT rel_path, id, size_bytes, mtime_ns, content_hash, state, error "
-                "FROM media WHERE collection_id = ?",
-                (self.collection_id,),
-            ).fetchall()
-        return {r[0]: _Existing(*r[1:]) for r in rows}
+                "FROM media WHERE collection_id = :c",
+                {"c": self.collection_id},
+            )
+        return {bytes(r[0]): _Existing(*r[1:]) for r in rows}
 
     def run(self) -> ImportSummary:
         with self.catalog.collection_lock(self.collection_id, self.summary.collection):
+            # what this seat is doing, for the others (windows, processes, workstations)
+            self.progress = activity_progress(
+                self.catalog, collection_activity(self.collection_id), inner=self.progress
+            )
             return self._run()
 
     def _run(self) -> ImportSummary:
@@ -364,14 +369,13 @@ class _Importer:
 
     def _render_thumbnails(self) -> None:
         with self.catalog.engine.connect() as conn:
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            rows = raw.execute(
+            rows = raw_rows(
+                conn,
                 "SELECT id, rel_path, content_hash, size_bytes, mtime_ns, kind, thumb_state "
-                "FROM media WHERE collection_id = ? AND state = 'ok' "
+                "FROM media WHERE collection_id = :c AND state = 'ok' "
                 "AND thumb_state IN ('pending', 'ok') AND content_hash IS NOT NULL",
-                (self.collection_id,),
-            ).fetchall()
+                {"c": self.collection_id},
+            )
         # 'ok' rows whose file left the cache (evicted, or the cache was wiped) are made again.
         in_cache = self.cache.hashes(ThumbSize.GRID)
         jobs = [
@@ -473,9 +477,11 @@ def rescan_collection(
         collection = session.get(Collection, collection_id)
     if collection is None:
         raise BadInputError(f"no collection with id {collection_id}")
-    if collection.folder is None:
+    # in a library root: where this seat mounts it (RootOfflineError: offline, nothing changes)
+    folder = collection_folder(catalog, collection)
+    if folder is None:
         raise BadInputError(f"collection {collection.name!r} has no folder on disk to re-scan")
-    if not os.path.isdir(collection.folder):
+    if not os.path.isdir(folder):
         raise BadInputError(
             f"the folder of {collection.name!r} is not there: {collection.folder_display} "
             "(unplugged drive or moved folder?); its media were left as they are"
@@ -483,7 +489,7 @@ def rescan_collection(
     return _Importer(
         catalog,
         cache,
-        collection.folder,
+        folder,
         collection,
         progress,
         cancel or CancelToken(),

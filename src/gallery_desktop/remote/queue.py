@@ -11,11 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-try:
-    import fcntl
-except ImportError:  # Windows: one worker per process is all we can promise there
-    fcntl = None  # type: ignore[assignment]
-
 from sqlalchemy import text
 
 from gallery_desktop.catalog.db import Catalog
@@ -23,6 +18,7 @@ from gallery_desktop.catalog.models import utcnow
 from gallery_desktop.remote.errors import RemoteError
 from gallery_desktop.remote.outbox import enqueue, new_key
 
+DRAIN_LOCK = "sync-outbox"
 MAX_BACKOFF = 600.0
 MAX_RETRY_AFTER = 3600.0  # what a server may ask for; longer is a misconfiguration
 
@@ -159,22 +155,10 @@ class OutboxQueue:
 
     @contextmanager
     def drain_lock(self) -> Iterator[bool]:
-        lock_dir = self.catalog.db_file.parent / "locks"
-        lock_dir.mkdir(exist_ok=True)
-        with (lock_dir / f"{self.catalog.db_file.stem}-sync.lock").open("a+b") as f:
-            locked = False
-            if fcntl is not None:
-                try:
-                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    locked = True
-                except BlockingIOError:
-                    yield False
-                    return
-            try:
-                yield True
-            finally:
-                if locked:
-                    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+        """One drainer of the outbox at a time: across processes of this machine (SQLite), and
+        across every seat of a shared catalogue (PostgreSQL). Yields False if another holds it."""
+        with self.catalog.try_lock(DRAIN_LOCK) as got:
+            yield got
 
     def next_of(self, op: Op) -> Op | None:
         """The next pending op of the same object, if it is due."""

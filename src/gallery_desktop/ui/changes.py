@@ -1,11 +1,16 @@
-"""Notices commits to the catalogue from anywhere (this app, the watcher, another process)."""
+"""Notices commits to the catalogue from anywhere (this app, the watcher, another process, and
+on a shared catalogue another workstation)."""
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.seats import Change, ChangeListener, changed_media
 
 POLL_MS = 500
 
@@ -13,29 +18,55 @@ POLL_MS = 500
 class CatalogueChanges(QObject):
     """Emits `changed` after any commit by any connection but its own.
 
-    SQLite's `PRAGMA data_version` changes whenever another connection has committed; asking
+    SQLite: `PRAGMA data_version` changes whenever another connection has committed; asking
     costs microseconds, so a timer on the GUI thread is enough (no file watching needed).
+
+    PostgreSQL: a `ChangeListener` hears the catalogue's change feed in its own thread; each
+    batch crosses to the GUI thread through a queued signal, then `media_changed` (the media
+    ids the commits named, or None for "many") and `changed` are emitted there. The ids come
+    from the server, not from this seat's clock, so clock skew between seats loses nothing.
     """
 
     changed = Signal()
+    media_changed = Signal(object)  # frozenset[int] | None (PostgreSQL only)
+    _wake = Signal()  # emitted by the listener's thread: batches wait in `_inbox`
 
-    def __init__(self, db_file: Path, parent: QObject | None = None) -> None:
+    def __init__(self, catalog: Catalog | Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True)
-        self._version = self._data_version()
+        self._conn: sqlite3.Connection | None = None
+        self._listener: ChangeListener | None = None
         self._timer = QTimer(self)
-        self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self.check)
-        self._timer.start()
+        db_file = catalog if isinstance(catalog, Path) else catalog.db_file
+        if db_file is not None:
+            self._conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True)
+            self._version = self._data_version()
+            self._timer.setInterval(POLL_MS)
+            self._timer.timeout.connect(self.check)
+            self._timer.start()
+            return
+        assert isinstance(catalog, Catalog)
+        self._version = 0
+        self._inbox: queue.SimpleQueue[list[Change]] = queue.SimpleQueue()
+        self._wake.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._listener = ChangeListener(catalog.url, self._arrived).start()
+
+    @property
+    def listening(self) -> bool:
+        """On PostgreSQL: the change feed is heard now (False while reconnecting)."""
+        return self._listener is None or self._listener.listening
 
     def _data_version(self) -> int:
+        assert self._conn is not None
         try:
             return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error:
             return self._version if hasattr(self, "_version") else 0
 
     def check(self) -> bool:
-        """Look now (the timer does this twice a second); True if something changed."""
+        """Look now (the timer does this twice a second on SQLite); True if something changed.
+        On PostgreSQL the changes arrive by themselves: always False."""
+        if self._conn is None:
+            return False
         version = self._data_version()
         if version == self._version:
             return False
@@ -43,6 +74,29 @@ class CatalogueChanges(QObject):
         self.changed.emit()
         return True
 
+    def _arrived(self, batch: list[Change]) -> None:
+        """In the listener's thread: hand the batch over, wake the GUI thread."""
+        self._inbox.put(batch)
+        self._wake.emit()
+
+    def _deliver(self) -> None:
+        batch: list[Change] = []
+        while True:
+            try:
+                batch += self._inbox.get_nowait()
+            except queue.Empty:
+                break
+        if self._listener is None or not batch:
+            return  # closed meanwhile, or already delivered with an earlier wake-up
+        self._version += 1
+        self.media_changed.emit(changed_media(batch))
+        self.changed.emit()
+
     def close(self) -> None:
         self._timer.stop()
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            listener.stop()

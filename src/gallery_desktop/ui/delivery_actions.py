@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QToolBar
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.media.thumbnails import ThumbnailCache
+from gallery_desktop.seat import load_seat
 from gallery_desktop.ui.analytics_view import AnalyticsView
 from gallery_desktop.ui.collection_settings_dialog import CollectionSettingsDialog
 from gallery_desktop.ui.icons import toolbar_icon
@@ -91,7 +92,9 @@ class DeliveryActions(QObject):
         return view
 
     def open_preferences(self) -> PreferencesDialog:
-        dialog = PreferencesDialog(self.catalog, self.window)
+        # this seat's own settings (seat.json) live in the same folders as its account's
+        seat = load_seat(self.sync_panel.account.paths)
+        dialog = PreferencesDialog(self.catalog, self.window, seat)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QPainter
 from sqlalchemy.exc import DatabaseError
+from sqlmodel import col, select
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.favourites import (
@@ -40,7 +41,7 @@ from gallery_desktop.catalog.favourites import (
     with_favourites,
 )
 from gallery_desktop.catalog.media import MediaRecord, MediaView, media_ids, media_records
-from gallery_desktop.catalog.models import utcnow
+from gallery_desktop.catalog.models import Media, utcnow
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.tasks import BackgroundTasks
 
@@ -151,6 +152,8 @@ class MediaGridModel(QAbstractListModel):
         self._diffing = False  # one diff in flight at a time...
         self._dirty = False  # ...and one more after it if the catalogue moved meanwhile
         self._checked_at: datetime = utcnow()
+        self._told: set[int] = set()  # media another seat's commits named (media_changed)
+        self._told_all = False
         self._favourites_seen: tuple[int, ...] | None = None  # see _favourites_moved
         self._missing = _placeholder("no preview")
         self._error = _placeholder("cannot read")
@@ -205,14 +208,24 @@ class MediaGridModel(QAbstractListModel):
 
     # -- catalogue changes -----------------------------------------------------------------
 
+    def media_changed(self, ids: frozenset[int] | None) -> None:
+        """A shared catalogue's notification named these media (None: too many to name). They
+        are fetched again at the next `catalogue_changed`, whatever the seats' clocks say."""
+        if ids is None:
+            self._told_all = True
+        else:
+            self._told |= ids
+
     def catalogue_changed(self) -> None:
-        """Something was committed (here, by the watcher or by another process)."""
+        """Something was committed (here, by the watcher, another process or another seat)."""
+        told, told_all = self._told, self._told_all
+        self._told, self._told_all = set(), False
         if self.view is None:
             return
         # Writers stamp updated_at a moment before they commit: look a little way back.
         since, self._checked_at = self._checked_at - LOOK_BACK, utcnow()
-        changed = self._changed_ids(since)
-        if self._favourites_moved():
+        changed = self._changed_ids(since) | told
+        if self._favourites_moved() or told_all:
             self._refresh_pages()
         if changed:
             self._refresh_rows(changed)
@@ -260,12 +273,10 @@ class MediaGridModel(QAbstractListModel):
         self.tasks.run(lambda _r: diff_ids(old, media_ids(self.catalog, view)), done, failed)
 
     def _changed_ids(self, since: datetime) -> set[int]:
-        with self.catalog.engine.connect() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT id FROM media WHERE updated_at >= ?",
-                (since.replace(tzinfo=None).isoformat(sep=" "),),
-            ).fetchall()
-        return {r[0] for r in rows}
+        # Few rows (what changed in the last moments): the ORM's own types, on either engine.
+        query = select(col(Media.id)).where(col(Media.updated_at) >= since)
+        with self.catalog.read() as session:
+            return {i for i in session.exec(query).all() if i is not None}
 
     def _refresh_rows(self, media: set[int]) -> None:
         for page, records in list(self._pages.items()):

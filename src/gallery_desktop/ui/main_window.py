@@ -46,6 +46,7 @@ from gallery_desktop.ui.icons import toolbar_icon
 from gallery_desktop.ui.inspector import Inspector
 from gallery_desktop.ui.loupe import Loupe
 from gallery_desktop.ui.online_status import OnlineStatus
+from gallery_desktop.ui.seat_activity import SeatActivityLabel
 from gallery_desktop.ui.sidebar import Sidebar
 from gallery_desktop.ui.sync_panel import SyncPanel
 from gallery_desktop.ui.tasks import BackgroundTasks
@@ -161,7 +162,6 @@ class MainWindow(QMainWindow):
         self.filter_bar.changed.connect(lambda _f: self._show_selected())
         self.addToolBarBreak()
         self.addToolBar(self.filter_bar)
-
         self.status_label = QLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
@@ -169,15 +169,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.online)
-
         if watch:
             self._start_watching()
-
         self.resize(1280, 800)
         self._restore_layout()
         self.refresh_sidebar()
-        self.changes = CatalogueChanges(catalog.db_file, self)
+        self.changes = CatalogueChanges(catalog, self)
         self.changes.changed.connect(self._catalogue_changed)
+        self.changes.media_changed.connect(self.grid_model.media_changed)
+        SeatActivityLabel(catalog, self.changes, self.statusBar())  # other seats' imports
 
     # -- grid, loupe, inspector ------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -46,7 +47,9 @@ from gallery_desktop.catalog.delivery_rules import SIZES
 from gallery_desktop.catalog.templates import DEFAULT_TEMPLATE, list_templates
 from gallery_desktop.catalog.watermarks import list_watermarks
 from gallery_desktop.errors import UserFacingError
+from gallery_desktop.seat import Seat
 from gallery_desktop.ui.account_dialog import ERROR_STYLE, sentence
+from gallery_desktop.ui.seat_preferences import SeatPage
 
 SIZE_LABELS: Final = {
     "original": "Original",
@@ -306,14 +309,20 @@ class CollectionDefaultsPage(QWidget):
 
 
 class PreferencesDialog(QDialog):
-    """The app's preferences; for now the collection defaults page."""
+    """The app's preferences: collection defaults (in the catalogue, for every seat) and, given
+    this seat's settings, "This workstation" (the catalogue to open, library roots)."""
 
-    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, parent: QWidget | None = None, seat: Seat | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.defaults_page = CollectionDefaultsPage(catalog)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.defaults_page, "Collection defaults")
+        self.seat_page = SeatPage(catalog, seat) if seat is not None else None
+        if self.seat_page is not None:
+            self.tabs.addTab(self.seat_page, "This workstation")
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(ERROR_STYLE)
@@ -338,6 +347,12 @@ class PreferencesDialog(QDialog):
     def save(self) -> None:
         try:
             self.defaults_page.save()
+            if self.seat_page is not None and self.seat_page.save():
+                QMessageBox.information(
+                    self,
+                    "Catalogue changed",
+                    "The app opens the new catalogue the next time it starts.",
+                )
         except UserFacingError as exc:
             self._explain(exc)
             return

@@ -24,6 +24,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # nanosecond file times and video sizes need 64 bits (SQLite's INTEGER has them)
+        op.execute(
+            "ALTER TABLE media ALTER COLUMN size_bytes TYPE BIGINT, "
+            "ALTER COLUMN mtime_ns TYPE BIGINT"
+        )
+        # The grid sorts undated media first, as SQLite does: its indexes must say so, or the
+        # first page of a million-row view would need a sort.
+        for name, scope in (("collection", "collection_id"), ("gallery", "gallery_id")):
+            op.execute(f"DROP INDEX ix_media_{name}_taken")
+            op.execute(
+                f"CREATE INDEX ix_media_{name}_taken ON media ({scope}, taken_at NULLS FIRST, path)"
+            )
     op.create_table(
         "libraryroot",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -63,6 +76,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "ALTER TABLE media ALTER COLUMN size_bytes TYPE INTEGER, "
+            "ALTER COLUMN mtime_ns TYPE INTEGER"
+        )
+        for name, scope in (("collection", "collection_id"), ("gallery", "gallery_id")):
+            op.execute(f"DROP INDEX ix_media_{name}_taken")
+            op.execute(f"CREATE INDEX ix_media_{name}_taken ON media ({scope}, taken_at, path)")
     op.drop_table("seatactivity")
     op.drop_index("ix_fieldedit_media", table_name="fieldedit")
     op.drop_table("fieldedit")
