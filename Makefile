@@ -45,12 +45,14 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
-bench: $(STAMP) bench-deps
+bench: $(STAMP) bench-deps system-deps
 	$(BIN)/python benchmarks/bench_import.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_rescan.py $(BENCH_ARGS_RESCAN)
 	$(BIN)/python benchmarks/bench_watch.py $(BENCH_ARGS_WATCH)
 	$(BIN)/python benchmarks/bench_grid.py $(BENCH_ARGS_GRID)
 	$(BIN)/python benchmarks/bench_export.py $(BENCH_ARGS_EXPORT)
+	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS_ENGINES)
+	$(BIN)/python benchmarks/bench_seats.py $(BENCH_ARGS_SEATS)
 
 # The Gallery API emulator (tests/emulator) in the foreground, for trying the remote side without
 # an account: `make emulator PORT=8765`, sign in as photographer@example.com / emulator.

@@ -48,7 +48,11 @@ def _backups(folder: Path) -> list[Path]:
 # -- connection settings -------------------------------------------------------------------------
 
 
-def test_every_connection_uses_wal_foreign_keys_and_a_busy_timeout(catalog: Catalog) -> None:
+def test_every_connection_uses_wal_foreign_keys_and_a_busy_timeout(
+    sqlite_catalog: Catalog,
+) -> None:
+    # SQLite only: these are the embedded file's connection pragmas (a server has none).
+    catalog = sqlite_catalog
     for _ in range(2):  # a fresh pooled connection each time
         with catalog.engine.connect() as conn:
             assert str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower() == "wal"

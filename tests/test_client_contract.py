@@ -72,7 +72,7 @@ def test_every_request_is_a_contract_operation_with_a_valid_body(
         conn.execute(
             text(
                 "UPDATE collection SET password = 'pw', expiry_date = '2031-05-01', "
-                "downloadable = 1, download_pin = '1234', store_enabled = 1, "
+                "downloadable = TRUE, download_pin = '1234', store_enabled = TRUE, "
                 "cover_media_id = (SELECT min(id) FROM media WHERE kind = 'photo') WHERE id = :c"
             ),
             {"c": cid},
@@ -80,7 +80,7 @@ def test_every_request_is_a_contract_operation_with_a_valid_body(
         conn.execute(
             text(
                 "INSERT INTO storesettings (collection_id, enabled, currency, "
-                "minimum_order_cents, price_sheet_json) VALUES (:c, 1, 'EUR', 1000, "
+                "minimum_order_cents, price_sheet_json) VALUES (:c, TRUE, 'EUR', 1000, "
                 '\'[{"name": "Print", "sizes": [{"label": "A4", '
                 '"price_cents": 900}]}]\')'
             ),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -75,12 +74,10 @@ def _settings(catalog: Catalog, collection_id: int) -> dict[str, Any]:
 
 
 def _defaults_table(catalog: Catalog) -> list[tuple[Any, ...]]:
-    """The table as another program sees it (a separate sqlite3 connection)."""
-    con = sqlite3.connect(catalog.db_file)
-    try:
-        return con.execute("SELECT * FROM collectiondefaults ORDER BY shoot_type").fetchall()
-    finally:
-        con.close()
+    """The table as stored (a fresh connection of its own, on either engine)."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM collectiondefaults ORDER BY shoot_type")).all()
+    return [tuple(r) for r in rows]
 
 
 def _add_template(catalog: Catalog, name: str) -> int:

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from conftest import copy_from_corpus
 from favourite_helpers import add_favourites, fingerprints, shoot_with_favourites
@@ -152,10 +153,12 @@ def test_no_favourites_is_a_clear_answer(
         copy_favourites(catalog, cid, tmp_path / "out", "zoe@example.com")
     # Every favourite was downloaded: nothing left for "not downloaded".
     with catalog.write_conn() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO downloadevent (collection_id, media_id, kind, occurred_at) "
-            "SELECT ?, media_id, 'photo', CURRENT_TIMESTAMP FROM favorite",
-            (cid,),
+        conn.execute(
+            text(
+                "INSERT INTO downloadevent (collection_id, media_id, kind, occurred_at) "
+                "SELECT :c, media_id, 'photo', CURRENT_TIMESTAMP FROM favorite"
+            ),
+            {"c": cid},
         )
     with pytest.raises(BadInputError, match="not downloaded"):
         copy_favourites(catalog, cid, tmp_path / "out", NOT_DOWNLOADED)

@@ -6,6 +6,7 @@ import random
 import shutil
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -177,14 +178,13 @@ def test_retry_after_is_honoured(
     op = queued(catalog)[0]
     assert op.attempts == 1 and "too many requests" in (op.last_error or "")
     with catalog.engine.connect() as conn:
-        wait = conn.execute(
-            text(
-                "SELECT (julianday(next_attempt_at) - julianday('now')) * 86400 FROM syncop "
-                "WHERE id = :id"
-            ),
-            {"id": op.id},
+        due = conn.execute(
+            text("SELECT next_attempt_at FROM syncop WHERE id = :id"), {"id": op.id}
         ).scalar()
-    assert 25 <= float(wait) <= 31
+    # naive UTC: text on SQLite, a datetime on PostgreSQL
+    due = due if isinstance(due, datetime) else datetime.fromisoformat(str(due))
+    wait = (due.replace(tzinfo=UTC) - datetime.now(UTC)).total_seconds()
+    assert 25 <= wait <= 31
 
 
 def test_a_permanent_failure_is_kept_with_its_reason(

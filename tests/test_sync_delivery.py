@@ -70,9 +70,9 @@ def test_every_delivery_setting_reaches_the_service_as_it_is_here(
     )[0][0]
     _sql(
         catalog,
-        "UPDATE collection SET downloadable = 1, download_single = 0, download_bulk = 1, "
-        "store_enabled = 1, template_id = :t, cover_media_id = :m, cover_focal_x = 0.25, "
-        "cover_focal_y = 0.75 WHERE id = :c",
+        "UPDATE collection SET downloadable = TRUE, download_single = FALSE, "
+        "download_bulk = TRUE, store_enabled = TRUE, template_id = :t, cover_media_id = :m, "
+        "cover_focal_x = 0.25, cover_focal_y = 0.75 WHERE id = :c",
         t=tid,
         m=cover.id,
         c=cid,
@@ -80,7 +80,7 @@ def test_every_delivery_setting_reaches_the_service_as_it_is_here(
     _sql(
         catalog,
         "INSERT INTO storesettings (collection_id, enabled, currency, minimum_order_cents, "
-        "price_sheet_json) VALUES (:c, 1, 'GBP', 4000, :p)",
+        "price_sheet_json) VALUES (:c, TRUE, 'GBP', 4000, :p)",
         c=cid,
         p=json.dumps(PRICE_SHEET),
     )
@@ -151,7 +151,11 @@ def test_every_delivery_setting_reaches_the_service_as_it_is_here(
     )
     _sql(catalog, "UPDATE template SET theme = 'light' WHERE id = :t", t=tid)
     _sql(catalog, "UPDATE storesettings SET price_sheet_json = '[]', minimum_order_cents = 0")
-    _sql(catalog, "UPDATE collection SET store_enabled = 0, download_bulk = 0 WHERE id = :c", c=cid)
+    _sql(
+        catalog,
+        "UPDATE collection SET store_enabled = FALSE, download_bulk = FALSE WHERE id = :c",
+        c=cid,
+    )
     _sql(
         catalog,
         "UPDATE gallery SET download_override_json = NULL WHERE id = :g",
@@ -177,7 +181,7 @@ def test_a_gallery_that_overrides_watermarked_false_uploads_clean_bytes(
     preset = add_watermark(catalog, "Proof", WatermarkSpec(text="PROOF"))
     _sql(
         catalog,
-        "UPDATE collection SET watermark_id = :w, download_watermarked = 1 WHERE id = :c",
+        "UPDATE collection SET watermark_id = :w, download_watermarked = TRUE WHERE id = :c",
         w=preset.id,
         c=cid,
     )
@@ -194,13 +198,13 @@ def test_a_gallery_that_overrides_watermarked_false_uploads_clean_bytes(
         "AND kind = 'photo'",
         c=cid,
     )
-    _sql(catalog, "UPDATE collection SET download_watermarked = 0 WHERE id = :c", c=cid)
+    _sql(catalog, "UPDATE collection SET download_watermarked = FALSE WHERE id = :c", c=cid)
     clean = {}
     for m in photos:
         made = prepare_upload(catalog, m.id, tmp_path / "clean", f"clean-{m.id}")
         assert made is not None
         clean[m.content_hash] = f"sha256:{made.sha256}"
-    _sql(catalog, "UPDATE collection SET download_watermarked = 1 WHERE id = :c", c=cid)
+    _sql(catalog, "UPDATE collection SET download_watermarked = TRUE WHERE id = :c", c=cid)
 
     link_collection(catalog, cid)
     worker = _worker(catalog, signed_in(emulator), tmp_path)

@@ -96,7 +96,7 @@ def test_pulled_guests_do_not_become_exclusive_clients(
     guest = "SELECT name, access_level FROM client WHERE email = 'guest@example.com'"
     assert _sql(catalog, guest) == [("G", "guest")]
     assert "guest@example.com" not in read_settings(catalog, cid).clients
-    _sql(catalog, "UPDATE collection SET client_exclusive = 1 WHERE id = :c", c=cid)
+    _sql(catalog, "UPDATE collection SET client_exclusive = TRUE WHERE id = :c", c=cid)
     _drain(worker)
     levels = {c["email"]: c["access_level"] for c in emulator.state()["clients"]}
     assert levels["guest@example.com"] == "guest"  # still there, still a guest
@@ -120,7 +120,7 @@ def test_only_photos_are_sent_again_when_the_watermark_changes(
     assert _sql(catalog, "SELECT count(*) FROM media WHERE kind = 'video'")[0][0] > 0
     preset = add_watermark(catalog, "Proof", WatermarkSpec(text="PROOF"))
     _sql(catalog, "UPDATE collection SET watermark_id = :w WHERE id = :c", w=preset.id, c=cid)
-    _sql(catalog, "UPDATE collection SET download_watermarked = 1 WHERE id = :c", c=cid)
+    _sql(catalog, "UPDATE collection SET download_watermarked = TRUE WHERE id = :c", c=cid)
     gid = _sql(catalog, "SELECT gallery_id FROM media WHERE kind = 'video' LIMIT 1")[0][0]
     _sql(
         catalog,
@@ -190,7 +190,7 @@ def test_sending_photos_again_keeps_the_clients_favourites(
     pull_all(catalog, api, emulator.base_url)
     assert _sql(catalog, "SELECT count(*) FROM favorite")[0][0] == 3
 
-    _sql(catalog, "UPDATE collection SET download_watermarked = 1 WHERE id = :c", c=cid)
+    _sql(catalog, "UPDATE collection SET download_watermarked = TRUE WHERE id = :c", c=cid)
     _drain(worker)
     pull_all(catalog, api, emulator.base_url)
 

@@ -351,6 +351,7 @@ def _watch_settings(args: argparse.Namespace, catalog: Catalog, out: TextIO) -> 
         for t in list_watched(catalog):
             kind = "shoots folder" if t.is_shoots_folder else "collection"
             state = ("watched" if t.enabled else "not watched") + (", polled" if t.polling else "")
+            state = "offline (library root not mounted here)" if t.offline else state
             out.write(f"{t.name:<30} {kind:<13} {state:<20} {display_name(t.path)}\n")
     return settings_only
 

@@ -17,6 +17,7 @@ Orders that are pending, cancelled or refunded are listed but are no sale (no re
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Final, Literal, get_args
 
-from sqlalchemy import text
+from sqlalchemy import literal_column, text
 from sqlalchemy.engine import Connection
 
 from gallery_desktop.catalog.analytics_buckets import (
@@ -34,7 +35,7 @@ from gallery_desktop.catalog.analytics_buckets import (
     Unit,
     series_from_slots,
 )
-from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.db import Catalog, epoch_seconds, joined_distinct, latest, moment, sql
 from gallery_desktop.errors import BadInputError
 
 Kind = Literal["all", "photo", "video"]
@@ -188,17 +189,63 @@ def _when(value: Any) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _epoch_slot(column: str) -> str:
-    return f"CAST(strftime('%s', {column}) AS INTEGER) / {SLOT_SECONDS}"
+def _epoch_slot(conn: Connection, column: str) -> str:
+    return f"{sql(conn, epoch_seconds(literal_column(column)))} / {SLOT_SECONDS}"
+
+
+def _moment(conn: Connection, column: str) -> str:
+    """A timestamp column as comparable values on this engine (see db.moment)."""
+    return sql(conn, moment(literal_column(column)))
+
+
+def _latest(conn: Connection, *columns: str) -> str:
+    return sql(conn, latest(*(literal_column(c) for c in columns)))
 
 
 _SALE: Final = f"lower(status) NOT IN ({', '.join(repr(n) for n in NOT_SALES)})"
-# items_json as an array SQLite can walk (a malformed value counts as no items, not an error)
-_ITEMS: Final = (
-    "json_each(CASE WHEN json_valid(o.items_json) AND json_type(o.items_json) = 'array' "
-    "THEN o.items_json ELSE '[]' END)"
-)
-_QUANTITY: Final = "max(coalesce(CAST(json_extract(j.value, '$.quantity') AS INTEGER), 1), 0)"
+_IS_SALE: Final = f"CASE WHEN {_SALE} THEN 1 ELSE 0 END"
+
+
+def _quantity(item: Any) -> int:
+    """An item's pieces: its quantity (a whole number, at least 0), 1 when it names none."""
+    raw = item.get("quantity") if isinstance(item, dict) else None
+    if raw is None:
+        return 1
+    try:
+        return max(int(float(raw)), 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _items(items_json: Any) -> tuple[int, str]:
+    """An order's pieces and its summary ("2 × Print 8x10, 1 × Canvas"); a malformed or
+    non-array items_json counts as no items, not an error. (Parsed here, not in SQL: an
+    order's items are a handful, and the two engines' JSON functions differ.)"""
+    try:
+        items = json.loads(items_json) if isinstance(items_json, str) else items_json
+    except ValueError:
+        return 0, ""
+    if not isinstance(items, list):
+        return 0, ""
+    pieces, parts = 0, []
+    for item in items:
+        quantity = _quantity(item)
+        pieces += quantity
+        product = item.get("product") if isinstance(item, dict) else None
+        size = item.get("size") if isinstance(item, dict) else None
+        words = [f"{quantity} × {_text(product) or 'item'}"]
+        if _text(size):
+            words.append(_text(size))
+        parts.append(" ".join(words))
+    return pieces, ", ".join(parts)
+
+
+def _text(value: Any) -> str:
+    if value is None or isinstance(value, (dict, list)):
+        return "" if value is None else json.dumps(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 # -- queries on one connection -----------------------------------------------------------------
@@ -214,8 +261,9 @@ def _downloads(
 ) -> dict[Kind, Series]:
     rows = conn.execute(
         text(
-            f"SELECT {_epoch_slot('occurred_at')} AS slot, count(*) AS n, "
-            "sum(kind = 'photo') AS photos, sum(kind = 'video') AS videos "
+            f"SELECT {_epoch_slot(conn, 'occurred_at')} AS slot, count(*) AS n, "
+            "sum(CASE WHEN kind = 'photo' THEN 1 ELSE 0 END) AS photos, "
+            "sum(CASE WHEN kind = 'video' THEN 1 ELSE 0 END) AS videos "
             f"FROM downloadevent WHERE {_scope(cid)} GROUP BY slot ORDER BY slot"
         ),
         {"cid": cid},
@@ -275,8 +323,8 @@ def _visitors(conn: Connection, cid: int | None) -> list[VisitorRow]:
     rows = conn.execute(
         text(
             "SELECT lower(v.email) AS email, coalesce(max(nullif(c.name, '')), '') AS name, "
-            "min(datetime(v.first_seen)) AS first_seen, "
-            "max(datetime(coalesce(v.last_seen, v.first_seen))) AS last_seen, "
+            f"min({_moment(conn, 'v.first_seen')}) AS first_seen, "
+            f"max({_moment(conn, 'coalesce(v.last_seen, v.first_seen)')}) AS last_seen, "
             "sum(v.visits) AS visits FROM visitor v LEFT JOIN client c "
             "ON c.collection_id = v.collection_id AND lower(c.email) = lower(v.email) "
             f"WHERE {_scope(cid, 'v')} GROUP BY lower(v.email) ORDER BY last_seen DESC, email"
@@ -302,26 +350,30 @@ def _clients(conn: Connection, cid: int | None) -> list[ClientActivity]:
             f"UNION SELECT lower(client_email) FROM storeorder WHERE {s} "
             "AND client_email IS NOT NULL), "
             "c AS (SELECT lower(email) AS e, max(nullif(name, '')) AS name, "
-            "group_concat(DISTINCT access_level) AS access, max(datetime(last_accessed)) AS last "
+            f"{sql(conn, joined_distinct(literal_column('access_level')))} AS access, "
+            f"max({_moment(conn, 'last_accessed')}) AS last "
             f"FROM client WHERE {s} GROUP BY 1), "
             "f AS (SELECT lower(l.email) AS e, count(DISTINCT f.media_id) AS n FROM favoritelist l "
             f"JOIN favorite f ON f.list_id = l.id WHERE {sl} GROUP BY 1), "
-            "d AS (SELECT lower(email) AS e, count(*) AS n, max(datetime(occurred_at)) AS last "
+            f"d AS (SELECT lower(email) AS e, count(*) AS n, max({_moment(conn, 'occurred_at')}) "
+            "AS last "
             f"FROM downloadevent WHERE {s} GROUP BY 1), "
             "v AS (SELECT lower(email) AS e, sum(visits) AS n, "
-            f"max(datetime(coalesce(last_seen, first_seen))) AS last FROM visitor WHERE {s} "
+            f"max({_moment(conn, 'coalesce(last_seen, first_seen)')}) AS last FROM visitor "
+            f"WHERE {s} "
             "GROUP BY 1), "
-            f"o AS (SELECT lower(client_email) AS e, sum({_SALE}) AS n, "
+            f"o AS (SELECT lower(client_email) AS e, sum({_IS_SALE}) AS n, "
             f"max(nullif(client_name, '')) AS name FROM storeorder WHERE {s} GROUP BY 1) "
             "SELECT p.e AS email, coalesce(c.name, o.name, '') AS name, "
             "coalesce(c.access, '') AS access, coalesce(f.n, 0) AS favourites, "
             "coalesce(d.n, 0) AS downloads, coalesce(v.n, 0) AS visits, "
-            "nullif(max(coalesce(c.last, ''), coalesce(d.last, ''), coalesce(v.last, '')), '') "
-            "AS last_seen, coalesce(o.n, 0) AS orders "
+            f"{_latest(conn, 'c.last', 'd.last', 'v.last')} AS last_seen, "
+            "coalesce(o.n, 0) AS orders "
             "FROM people p LEFT JOIN c ON c.e = p.e LEFT JOIN f ON f.e = p.e "
             "LEFT JOIN d ON d.e = p.e LEFT JOIN v ON v.e = p.e LEFT JOIN o ON o.e = p.e "
             "WHERE p.e <> '' "
-            "ORDER BY favourites + downloads + orders DESC, last_seen DESC, email"
+            "ORDER BY coalesce(f.n, 0) + coalesce(d.n, 0) + coalesce(o.n, 0) DESC, "
+            "last_seen DESC NULLS LAST, email"
         ),
         {"cid": cid},
     ).all()
@@ -358,13 +410,8 @@ def _orders(conn: Connection, cid: int | None) -> list[OrderRow]:
             "coalesce(nullif(o.client_name, ''), (SELECT max(nullif(c.name, '')) FROM client c "
             "WHERE c.collection_id = o.collection_id AND lower(c.email) = lower(o.client_email))"
             ", '') AS name, upper(o.currency) AS currency, o.total_cents, o.status, "
-            f"(SELECT coalesce(sum({_QUANTITY}), 0) FROM {_ITEMS} j) AS items, "
-            f"(SELECT group_concat({_QUANTITY} || ' × ' || "
-            "coalesce(nullif(json_extract(j.value, '$.product'), ''), 'item') || "
-            "coalesce(' ' || nullif(json_extract(j.value, '$.size'), ''), ''), ', ') "
-            f"FROM {_ITEMS} j) "
-            f"AS summary FROM storeorder o WHERE {_scope(cid, 'o')} "
-            "ORDER BY datetime(o.placed_at) DESC, o.id DESC"
+            f"o.items_json FROM storeorder o WHERE {_scope(cid, 'o')} "
+            f"ORDER BY {_moment(conn, 'o.placed_at')} DESC, o.id DESC"
         ),
         {"cid": cid},
     ).all()
@@ -372,14 +419,15 @@ def _orders(conn: Connection, cid: int | None) -> list[OrderRow]:
     for r in rows:
         placed = _when(r.placed_at)
         assert placed is not None  # NOT NULL column
+        items, summary = _items(r.items_json)
         out.append(
             OrderRow(
                 order_id=int(r.id),
                 placed_at=placed,
                 client_email=r.email,
                 client_name=r.name,
-                items=int(r.items),
-                items_summary=r.summary or "",
+                items=items,
+                items_summary=summary,
                 total=Money(r.currency, int(r.total_cents)),
                 status=r.status,
             )
@@ -415,7 +463,7 @@ def _sales(
         currency = revenue[0].currency
     rows = conn.execute(
         text(
-            f"SELECT {_epoch_slot('placed_at')} AS slot, sum(total_cents) FROM storeorder "
+            f"SELECT {_epoch_slot(conn, 'placed_at')} AS slot, sum(total_cents) FROM storeorder "
             f"WHERE {_scope(cid)} AND {_SALE} AND upper(currency) = :cur "
             "GROUP BY slot ORDER BY slot"
         ),
@@ -444,15 +492,17 @@ def _summary(conn: Connection, cid: int | None) -> Summary:
             f"(SELECT count(DISTINCT lower(email)) FROM client WHERE {s} "
             "AND access_level != 'guest') AS clients, "  # the invited: guests came by the link
             f"(SELECT count(*) FROM storeorder WHERE {s} AND {_SALE}) AS orders, "
-            "nullif(max("
-            f"coalesce((SELECT max(datetime(occurred_at)) FROM downloadevent WHERE {s}), ''), "
-            "coalesce((SELECT max(datetime(coalesce(last_seen, first_seen))) FROM visitor "
-            f"WHERE {s}), ''), "
-            f"coalesce((SELECT max(datetime(last_accessed)) FROM client WHERE {s}), ''), "
-            "coalesce((SELECT max(datetime(f.chosen_at)) FROM favorite f JOIN favoritelist l "
-            f"ON l.id = f.list_id WHERE {sl}), ''), "
-            f"coalesce((SELECT max(datetime(placed_at)) FROM storeorder WHERE {s}), '')"
-            "), '') AS last"
+            + _latest(
+                conn,
+                f"(SELECT max({_moment(conn, 'occurred_at')}) FROM downloadevent WHERE {s})",
+                f"(SELECT max({_moment(conn, 'coalesce(last_seen, first_seen)')}) "
+                f"FROM visitor WHERE {s})",
+                f"(SELECT max({_moment(conn, 'last_accessed')}) FROM client WHERE {s})",
+                f"(SELECT max({_moment(conn, 'f.chosen_at')}) FROM favorite f "
+                f"JOIN favoritelist l ON l.id = f.list_id WHERE {sl})",
+                f"(SELECT max({_moment(conn, 'placed_at')}) FROM storeorder WHERE {s})",
+            )
+            + " AS last"
         ),
         {"cid": cid},
     ).one()

@@ -80,7 +80,7 @@ def list_clients(catalog: Catalog, collection_id: int) -> list[ClientEntry]:
         rows = conn.execute(
             text(
                 "SELECT email, name, access_level FROM client WHERE collection_id = :c "
-                "AND access_level != 'guest' ORDER BY lower(name), email"
+                "AND access_level != 'guest' ORDER BY lower(name) NULLS FIRST, email"
             ),
             {"c": collection_id},
         ).all()

@@ -382,7 +382,8 @@ def _set_default_type(conn: Connection, shoot_type: str | None) -> None:
             text(
                 "INSERT INTO collectiondefaults (shoot_type, password_on, downloadable, "
                 "download_sizes_json, download_watermarked, visitor_email_capture, "
-                "store_enabled, updated_at) VALUES (:t, 0, 0, '[]', 0, 0, 0, :now)"
+                "store_enabled, updated_at) "
+                "VALUES (:t, FALSE, FALSE, '[]', FALSE, FALSE, FALSE, :now)"
             ),
             {"t": _DEFAULT_MARKER + shoot_type, "now": utcnow().replace(tzinfo=None)},
         )

@@ -140,7 +140,13 @@ def make_pg_engine(url: str) -> Engine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
-        connect_args={"connect_timeout": 10, "application_name": "gallery-desktop"},
+        # UTC sessions: timestamps are stored as naive UTC, as on SQLite, whatever the server's
+        # own time zone is.
+        connect_args={
+            "connect_timeout": 10,
+            "application_name": "gallery-desktop",
+            "options": "-c timezone=UTC",
+        },
     )
 
 

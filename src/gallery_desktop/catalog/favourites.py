@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import String, bindparam, literal_column, text
 
-from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.db import Catalog, joined, sql
 from gallery_desktop.catalog.media import ANYONE, MediaFilter, MediaRecord, list_media
 
 CHUNK = 900  # ids per query: under SQLite's parameter limit
+_US = literal_column(":us", String())  # the notes' separator (char 31), bound as a parameter
 
 
 @dataclass(frozen=True)
@@ -119,13 +120,14 @@ def favourites_of(
     with catalog.engine.connect() as conn:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            rows = conn.exec_driver_sql(
-                "SELECT f.media_id, l.id, l.email, coalesce(c.name, ''), l.name, f.chosen_at, "
-                "f.note FROM favorite f JOIN favoritelist l ON l.id = f.list_id "
-                "LEFT JOIN client c ON c.id = l.client_id "
-                f"WHERE f.media_id IN ({marks}) ORDER BY f.chosen_at, l.email, f.id",
-                tuple(chunk),
+            rows = conn.execute(
+                text(
+                    "SELECT f.media_id, l.id, l.email, coalesce(c.name, ''), l.name, "
+                    "f.chosen_at, f.note FROM favorite f JOIN favoritelist l ON l.id = f.list_id "
+                    "LEFT JOIN client c ON c.id = l.client_id WHERE f.media_id IN :ids "
+                    "ORDER BY f.chosen_at NULLS FIRST, l.email NULLS FIRST, f.id"
+                ).bindparams(bindparam("ids", expanding=True)),
+                {"ids": chunk},
             ).all()
             for media_id, list_id, email, name, list_name, chosen_at, note in rows:
                 found.setdefault(media_id, []).append(
@@ -147,14 +149,18 @@ def favourites_version(catalog: Catalog) -> tuple[int, ...]:
     not ids: a pull replaces a list's rows whole and SQLite may hand out the same ids again.
     Cheap enough to ask at every catalogue change (one pass over two small tables)."""
     with catalog.engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT count(*), total(list_id * 1000003 + media_id), "
-            "total((list_id * 1000003 + media_id) * (media_id % 9973 + 1)), "
-            "group_concat(media_id || ':' || note, char(31)) FROM favorite"
+        key = "(CAST(list_id AS DOUBLE PRECISION) * 1000003 + media_id)"  # floats: no overflow
+        notes_joined = sql(conn, joined(literal_column("media_id || ':' || note"), _US))
+        row = conn.execute(
+            text(
+                f"SELECT count(*), coalesce(sum({key}), 0), "
+                f"coalesce(sum({key} * (media_id % 9973 + 1)), 0), {notes_joined} FROM favorite"
+            ),
+            {"us": "\x1f"},
         ).one()
-        lists = conn.exec_driver_sql(
-            "SELECT count(*), total(id), group_concat(id || ':' || coalesce(email, ''), ' ') "
-            "FROM favoritelist"
+        names_joined = sql(conn, joined(literal_column("id || ':' || coalesce(email, '')"), " "))
+        lists = conn.execute(
+            text(f"SELECT count(*), coalesce(sum(id), 0), {names_joined} FROM favoritelist")
         ).one()
     notes = zlib.crc32(str(row[3] or "").encode())
     names = zlib.crc32(str(lists[2] or "").encode())

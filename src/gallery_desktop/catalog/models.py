@@ -199,7 +199,7 @@ class Collection(SQLModel, table=True):
     template_id: int | None = _fk("template.id", ondelete="SET NULL", nullable=True)
     watermark_id: int | None = _fk("watermark.id", ondelete="SET NULL", nullable=True)
     store_enabled: bool = False
-    remote_id: int | None = Field(default=None, index=True)
+    remote_id: int | None = Field(default=None, index=True, sa_type=_BIG_INT)
     # Published to the remote: its changes queue themselves in the outbox (migration 0005).
     sync_linked: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _created()
@@ -222,7 +222,7 @@ class Gallery(SQLModel, table=True):
     download_override_json: str | None = None
     watermark_id: int | None = _fk("watermark.id", ondelete="SET NULL", nullable=True)
     folder: bytes | None = Field(default=None, sa_type=LargeBinary)
-    remote_id: int | None = Field(default=None, index=True)
+    remote_id: int | None = Field(default=None, index=True, sa_type=_BIG_INT)
     # Kept by triggers on media (migration 0003): the sidebar reads these, never counts.
     media_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     photo_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -252,7 +252,8 @@ class Media(SQLModel, table=True):
     kind: str = MediaKind.PHOTO.value
     rel_path: bytes = Field(sa_type=LargeBinary)
     path: str
-    # 64-bit: nanosecond times and video sizes overflow PostgreSQL's INTEGER (SQLite's is 64).
+    # 64-bit: nanosecond times, video sizes and the service's ids overflow PostgreSQL's INTEGER
+    # (SQLite's INTEGER is 64-bit already).
     size_bytes: int = Field(default=0, sa_type=_BIG_INT)
     mtime_ns: int = Field(default=0, sa_type=_BIG_INT)
     content_hash: str | None = Field(default=None, index=True)
@@ -271,7 +272,7 @@ class Media(SQLModel, table=True):
     error: str | None = None
     thumb_state: str = "pending"
     position: int = 0
-    remote_id: int | None = Field(default=None, index=True)
+    remote_id: int | None = Field(default=None, index=True, sa_type=_BIG_INT)
     upload_state: str | None = None
     created_at: datetime = _created()
     updated_at: datetime | None = _ts(nullable=True)
@@ -288,7 +289,7 @@ class Client(SQLModel, table=True):
     name: str = ""
     access_level: str = AccessLevel.VIEW.value
     last_accessed: datetime | None = _ts(nullable=True)
-    remote_id: int | None = None
+    remote_id: int | None = Field(default=None, sa_type=_BIG_INT)
     created_at: datetime = _created()
 
 
@@ -300,7 +301,7 @@ class FavoriteList(SQLModel, table=True):
     client_id: int | None = _fk("client.id", ondelete="SET NULL", nullable=True)
     name: str = "Favourites"
     email: str | None = None
-    remote_id: int | None = None
+    remote_id: int | None = Field(default=None, sa_type=_BIG_INT)
     created_at: datetime = _created()
 
 
@@ -327,7 +328,7 @@ class DownloadEvent(SQLModel, table=True):
     kind: str = "photo"
     size: str | None = None
     occurred_at: datetime = _created()
-    remote_id: int | None = Field(default=None, unique=True)
+    remote_id: int | None = Field(default=None, unique=True, sa_type=_BIG_INT)
 
 
 class Visitor(SQLModel, table=True):
@@ -341,7 +342,7 @@ class Visitor(SQLModel, table=True):
     first_seen: datetime = _created()
     last_seen: datetime | None = _ts(nullable=True)
     visits: int = 1
-    remote_id: int | None = None
+    remote_id: int | None = Field(default=None, sa_type=_BIG_INT)
 
 
 class SharingLink(SQLModel, table=True):
@@ -353,7 +354,7 @@ class SharingLink(SQLModel, table=True):
     url: str | None = None
     expires_at: datetime | None = _ts(nullable=True)
     revoked_at: datetime | None = _ts(nullable=True)
-    remote_id: int | None = None
+    remote_id: int | None = Field(default=None, sa_type=_BIG_INT)
     created_at: datetime = _created()
 
 
@@ -376,7 +377,7 @@ class StoreOrder(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     collection_id: int = _fk("collection.id")
-    remote_id: int | None = Field(default=None, unique=True)
+    remote_id: int | None = Field(default=None, unique=True, sa_type=_BIG_INT)
     client_email: str | None = None
     client_name: str | None = None
     placed_at: datetime = _created()
@@ -401,7 +402,7 @@ class CollectionDefaults(SQLModel, table=True):
     store_enabled: bool = False
     watermark_id: int | None = _fk("watermark.id", ondelete="SET NULL", nullable=True)
     template_id: int | None = _fk("template.id", ondelete="SET NULL", nullable=True)
-    remote_id: int | None = None
+    remote_id: int | None = Field(default=None, sa_type=_BIG_INT)
     updated_at: datetime | None = _ts(nullable=True)
 
 
@@ -446,7 +447,7 @@ class Account(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     base_url: str
-    remote_user_id: int | None = None
+    remote_user_id: int | None = Field(default=None, sa_type=_BIG_INT)
     email: str | None = None
     display_name: str | None = None
     bootstrap_json: str = "{}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.models import utcnow
 from gallery_desktop.paths import AppPaths
 from gallery_desktop.remote.api import GalleryApi
 from gallery_desktop.remote.credentials import CredentialStore, normalize_server_url
@@ -36,17 +37,14 @@ def remember_account(catalog: Catalog, base_url: str, email: str) -> None:
             conn.execute(
                 text(
                     "INSERT INTO account (base_url, email, bootstrap_json, fetched_at) "
-                    "VALUES (:u, :e, '{}', CURRENT_TIMESTAMP)"
+                    "VALUES (:u, :e, '{}', :now)"
                 ),
-                {"u": base_url, "e": email},
+                {"u": base_url, "e": email, "now": utcnow().replace(tzinfo=None)},
             )
         else:
             conn.execute(
-                text(
-                    "UPDATE account SET email = :e, fetched_at = CURRENT_TIMESTAMP "
-                    "WHERE base_url = :u"
-                ),
-                {"u": base_url, "e": email},
+                text("UPDATE account SET email = :e, fetched_at = :now WHERE base_url = :u"),
+                {"u": base_url, "e": email, "now": utcnow().replace(tzinfo=None)},
             )
 
 

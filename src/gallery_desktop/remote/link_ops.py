@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import uuid
 from typing import Any, Final
 
 from sqlalchemy import text
@@ -15,7 +16,9 @@ from gallery_desktop.remote.outbox import enqueue
 from gallery_desktop.remote.queue import Op
 from gallery_desktop.remote.sync_common import NotReadyError, WorkerBase, iso_utc
 
-_KEY: Final = "lower(hex(randomblob(16)))"
+# A fresh idempotency key per inserted row: random per statement (:kb), made unique by the
+# row's id (portable SQL: no engine-specific random function).
+_KEY: Final = ":kb || CAST(id AS TEXT)"
 
 
 def relink_statements(op: Op, new_remote_id: int, replaced: object) -> list[tuple[str, Any]]:
@@ -24,7 +27,12 @@ def relink_statements(op: Op, new_remote_id: int, replaced: object) -> list[tupl
     again (run in the transaction that records the new copy)."""
     if replaced is None or int(str(replaced)) == new_remote_id:
         return []
-    values = {"m": op.entity_id, "c": op.collection_id, "now": utcnow().replace(tzinfo=None)}
+    values = {
+        "m": op.entity_id,
+        "c": op.collection_id,
+        "now": utcnow().replace(tzinfo=None),
+        "kb": f"{uuid.uuid4().hex}-",
+    }
     live = "media_id = :m AND remote_id IS NOT NULL AND revoked_at IS NULL"
     return [
         (

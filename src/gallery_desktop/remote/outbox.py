@@ -61,7 +61,7 @@ def link_collection(catalog: Catalog, collection_id: int) -> int:
         if row.sync_linked:
             return 0
         conn.execute(
-            text("UPDATE collection SET sync_linked = 1 WHERE id = :c"), {"c": collection_id}
+            text("UPDATE collection SET sync_linked = TRUE WHERE id = :c"), {"c": collection_id}
         )
         ops: list[dict[str, Any]] = []
 
@@ -92,7 +92,7 @@ def link_collection(catalog: Catalog, collection_id: int) -> int:
             text(
                 "SELECT m.id FROM media m JOIN gallery g ON g.id = m.gallery_id "
                 "WHERE m.collection_id = :c AND m.state = 'ok' AND m.remote_id IS NULL "
-                "AND g.deleted_at IS NULL ORDER BY g.position, m.taken_at, m.path"
+                "AND g.deleted_at IS NULL ORDER BY g.position, m.taken_at NULLS FIRST, m.path"
             ),
             {"c": collection_id},
         ).all()
@@ -113,7 +113,7 @@ def unlink_collection(catalog: Catalog, collection_id: int) -> int:
         if found is None:
             raise BadInputError(f"no collection with id {collection_id}")
         conn.execute(
-            text("UPDATE collection SET sync_linked = 0 WHERE id = :c"), {"c": collection_id}
+            text("UPDATE collection SET sync_linked = FALSE WHERE id = :c"), {"c": collection_id}
         )
         dropped = conn.execute(
             text("DELETE FROM syncop WHERE collection_id = :c AND state IN ('pending', 'failed')"),

@@ -4,6 +4,7 @@ links, store orders, and the account itself. Stored locally, so all of it reads 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -136,9 +137,9 @@ def _hold_guard(conn: Connection, cid: int) -> None:
         text(
             "INSERT INTO syncop (collection_id, entity, entity_id, op, payload_json, "
             "idempotency_key, state, attempts, created_at) VALUES (:c, 'pull', :c, 'guard', "
-            "'{}', 'pull-guard-' || lower(hex(randomblob(16))), 'in_flight', 0, :now)"
+            "'{}', :key, 'in_flight', 0, :now)"
         ),
-        {"c": cid, "now": utcnow().replace(tzinfo=None)},
+        {"c": cid, "key": f"pull-guard-{uuid.uuid4().hex}", "now": utcnow().replace(tzinfo=None)},
     )
 
 
@@ -262,8 +263,8 @@ def _favorites(
                 continue  # a photo that is not (or no longer) in this catalogue
             conn.execute(
                 text(
-                    "INSERT OR IGNORE INTO favorite (list_id, media_id, note, chosen_at) "
-                    "VALUES (:l, :m, :note, :at)"
+                    "INSERT INTO favorite (list_id, media_id, note, chosen_at) "
+                    "VALUES (:l, :m, :note, :at) ON CONFLICT DO NOTHING"
                 ),
                 {
                     "l": existing,
@@ -320,8 +321,9 @@ def _visitors(conn: Connection, cid: int, rows: list[dict[str, Any]]) -> int:
             text(
                 "INSERT INTO visitor (collection_id, email, first_seen, last_seen, visits, "
                 "remote_id) VALUES (:c, :e, :at, :at, 1, :r) ON CONFLICT (collection_id, email) "
-                "DO UPDATE SET last_seen = max(coalesce(visitor.last_seen, excluded.last_seen), "
-                "excluded.last_seen), remote_id = excluded.remote_id"
+                "DO UPDATE SET last_seen = CASE WHEN visitor.last_seen > excluded.last_seen "
+                "THEN visitor.last_seen ELSE excluded.last_seen END, "
+                "remote_id = excluded.remote_id"
             ),
             {"c": cid, "e": email, "at": at, "r": r.get("id")},
         )
@@ -373,7 +375,8 @@ def _links(conn: Connection, rows: list[dict[str, Any]], media: dict[int, int]) 
             conn.execute(
                 text(
                     "UPDATE sharinglink SET url = :u, expires_at = CASE WHEN "
-                    "expires_at IS :x THEN expires_at ELSE :x END, revoked_at = CASE WHEN "
+                    "expires_at IS NOT DISTINCT FROM :x THEN expires_at ELSE :x END, "
+                    "revoked_at = CASE WHEN "
                     ":revoked THEN coalesce(revoked_at, :now) END WHERE id = :id"
                 ),
                 {**values, "id": known.id},

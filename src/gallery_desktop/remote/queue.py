@@ -180,7 +180,8 @@ class OutboxQueue:
         with self.catalog.write_conn() as conn:
             conn.execute(
                 text(
-                    "UPDATE syncop SET last_error = :why WHERE id = :id AND last_error IS NOT :why"
+                    "UPDATE syncop SET last_error = :why "
+                    "WHERE id = :id AND last_error IS DISTINCT FROM :why"
                 ),
                 {"why": why, "id": op.id},
             )

@@ -32,7 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from gallery_desktop.catalog import organise
-from gallery_desktop.catalog.collections import list_collections, list_galleries
+from gallery_desktop.catalog.collections import (
+    CollectionSummary,
+    list_collections,
+    list_galleries,
+)
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.errors import UserFacingError
 from gallery_desktop.ui.grid_model import MEDIA_MIME
@@ -91,6 +95,18 @@ def _place(item: QTreeWidgetItem) -> Place:
     return Place(item.data(0, KIND_ROLE), item.data(0, ID_ROLE), item.data(0, COLLECTION_ROLE))
 
 
+TEXT = QPalette.ColorRole.Text
+
+
+def _where(c: CollectionSummary) -> str:
+    if c.root is None:
+        return c.folder or "made in the app"
+    state = "online"
+    if c.offline:
+        state = "offline on this workstation: nothing is changed until it is mounted"
+    return f"{c.folder} in the library root {c.root!r} ({state})"
+
+
 class Sidebar(QTreeWidget):
     place_changed = Signal()
     media_dropped = Signal(list, int)  # media ids, gallery id
@@ -137,7 +153,9 @@ class Sidebar(QTreeWidget):
             self.addTopLevelItem(item)
         for c in collections:
             top = self._item(c.name, c.media, Place("collection", c.id, c.id))
-            top.setToolTip(0, c.folder or "made in the app")
+            top.setToolTip(0, _where(c))
+            if c.offline:  # its library root is not mounted here: shown, greyed
+                top.setForeground(0, self.palette().brush(QPalette.ColorGroup.Disabled, TEXT))
             self.addTopLevelItem(top)
             for g in list_galleries(self.catalog, c.id):
                 top.addChild(self._item(g.name, g.media, Place("gallery", g.id, c.id)))

@@ -23,13 +23,36 @@ branch_labels = None
 depends_on = None
 
 
+_REMOTE_IDS = (
+    *(
+        (table, "remote_id")
+        for table in (
+            "collection",
+            "gallery",
+            "media",
+            "client",
+            "favoritelist",
+            "downloadevent",
+            "visitor",
+            "sharinglink",
+            "storeorder",
+            "collectiondefaults",
+        )
+    ),
+    ("account", "remote_user_id"),
+)
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        # nanosecond file times and video sizes need 64 bits (SQLite's INTEGER has them)
+        # nanosecond file times, video sizes and the service's ids need 64 bits (SQLite's
+        # INTEGER has them)
         op.execute(
             "ALTER TABLE media ALTER COLUMN size_bytes TYPE BIGINT, "
             "ALTER COLUMN mtime_ns TYPE BIGINT"
         )
+        for table, column in _REMOTE_IDS:
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
         # The grid sorts undated media first, as SQLite does: its indexes must say so, or the
         # first page of a million-row view would need a sort.
         for name, scope in (("collection", "collection_id"), ("gallery", "gallery_id")):
@@ -81,6 +104,8 @@ def downgrade() -> None:
             "ALTER TABLE media ALTER COLUMN size_bytes TYPE INTEGER, "
             "ALTER COLUMN mtime_ns TYPE INTEGER"
         )
+        for table, column in _REMOTE_IDS:
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE INTEGER")
         for name, scope in (("collection", "collection_id"), ("gallery", "gallery_id")):
             op.execute(f"DROP INDEX ix_media_{name}_taken")
             op.execute(f"CREATE INDEX ix_media_{name}_taken ON media ({scope}, taken_at, path)")
