@@ -30,7 +30,8 @@ from gallery_desktop.catalog.models import (
 from gallery_desktop.catalog.models import (
     Media as MediaRow,
 )
-from gallery_desktop.errors import BadInputError
+from gallery_desktop.catalog.roots import collection_folder
+from gallery_desktop.errors import BadInputError, RootOfflineError
 from gallery_desktop.media.cover_page import (
     COLOUR_KEYS,
     LAYOUTS,
@@ -525,7 +526,13 @@ def cover_spec(
             and media.state == MediaState.OK.value
             and c.folder is not None
         )
-        path = os.path.join(c.folder, media.rel_path) if usable and media and c.folder else None
+        path = None
+        if usable and media and c.folder:
+            try:  # in a library root that is offline here: a cover without its photo
+                folder = collection_folder(catalog, c)
+            except RootOfflineError:
+                folder = None
+            path = os.path.join(folder, media.rel_path) if folder else None
         return CoverSpec(
             style=style.cover_style(),
             title=c.name,

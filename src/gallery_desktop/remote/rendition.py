@@ -10,13 +10,15 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.delivery_rules import before_download_settings, read_settings
+from gallery_desktop.catalog.roots import local_folder
 from gallery_desktop.catalog.watermarks import effective_watermarks
-from gallery_desktop.errors import BadInputError
+from gallery_desktop.errors import BadInputError, RootOfflineError
 from gallery_desktop.ingest.filetypes import RAW_EXTENSIONS, extension
 from gallery_desktop.media.export import (
     PRESETS,
@@ -99,7 +101,8 @@ def prepare_upload(catalog: Catalog, media_id: int, cache_dir: Path, key: str) -
         row = conn.execute(
             text(
                 "SELECT m.rel_path, m.path, m.kind, m.state, m.content_hash, m.taken_at, m.width, "
-                "m.height, m.gallery_id, c.id AS cid, c.name AS cname, c.folder, c.event_date, "
+                "m.height, m.gallery_id, c.id AS cid, c.name AS cname, c.folder, c.root_id, "
+                "c.event_date, "
                 "c.download_watermarked FROM media m JOIN collection c ON c.id = m.collection_id "
                 "WHERE m.id = :id"
             ),
@@ -107,7 +110,12 @@ def prepare_upload(catalog: Catalog, media_id: int, cache_dir: Path, key: str) -
         ).first()
     if row is None or row.state != "ok" or row.folder is None or not row.content_hash:
         return None
-    source = os.path.join(row.folder, row.rel_path)
+    try:  # in a library root: where this seat mounts it
+        folder = local_folder(catalog, bytes(row.folder), row.root_id)
+    except RootOfflineError as exc:  # a failure with its reason; sent when it is back
+        raise OSError(str(exc)) from None
+    assert folder is not None
+    source: Any = os.path.join(folder, bytes(row.rel_path))  # bytes: the name as on disk
     filename = os.path.basename(row.rel_path).decode("utf-8", "replace")
     spec = None
     if row.kind == "photo" and uploads_watermarked(catalog, row.cid, row.gallery_id):
