@@ -7,6 +7,7 @@ catalogue of ../shared/corpus and saves PNGs into the folder given (docs/screens
 from __future__ import annotations
 
 import io
+import shutil
 import sys
 import tempfile
 import time
@@ -23,11 +24,14 @@ from PySide6.QtWidgets import QApplication
 
 from gallery_desktop.catalog.collection_settings import apply_settings
 from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.roots import add_root
 from gallery_desktop.catalog.store import PriceSize, Product, Store, save_store
 from gallery_desktop.catalog.watermarks import add_watermark, set_collection_watermark
 from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.media.watermark import WatermarkSpec
+from gallery_desktop.paths import AppPaths
+from gallery_desktop.seat import load_seat
 from gallery_desktop.ui.main_window import MainWindow
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -246,6 +250,37 @@ def client_delivery(app: QApplication, window: MainWindow, out: Path) -> None:
     prefs.reject()
 
 
+def studio(app: QApplication, window: MainWindow, out: Path, home: Path) -> None:
+    """A shoot in the library root "Archive": Preferences → This workstation, then the root
+    unmounted (the collection greyed in the sidebar, its photos offline)."""
+    archive = home / "nas" / "archive"
+    shoot = archive / "2026" / "Smith Wedding"
+    for i, photo in enumerate(sorted((CORPUS / "photos" / "exif").glob("*.jpg"))[:8]):
+        target = shoot / ("Ceremony" if i % 2 else "Portraits") / photo.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(photo, target)
+    seat = load_seat(AppPaths.at_home(home))
+    seat.roots, seat.name = {"Archive": str(archive)}, "Studio-1"
+    seat.save()
+    add_root(window.catalog, "Archive")
+    window.catalog.roots = {"Archive": archive}
+    import_folder(window.catalog, window.cache, shoot)
+    window.refresh_sidebar()
+    prefs = window.delivery.open_preferences()
+    prefs.tabs.setCurrentIndex(1)
+    settle(app, window, 0.3)
+    prefs.grab().save(str(out / "preferences-workstation.png"))
+    prefs.reject()
+    archive.rename(home / "unplugged")  # the share is unmounted: its folder is left empty
+    archive.mkdir()
+    window.refresh_sidebar()
+    found = window.sidebar.findItems("Smith Wedding", Qt.MatchFlag.MatchExactly)
+    if found:
+        window.sidebar.setCurrentItem(found[0])
+    settle(app, window, 0.5)
+    window.grab().save(str(out / "offline-root.png"))
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
@@ -308,6 +343,7 @@ def main(out: Path) -> None:
         window.grab().save(str(out / "needs-attention.png"))
         watermarks_and_export(app, window, out, Path(home))
         gallery_service(app, window, out, Path(home))
+        studio(app, window, out, Path(home))
         window.close()
         catalog.close()
     print(f"screenshots written to {out}")

@@ -10,8 +10,9 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from gallery_desktop.catalog.culling import set_field
-from gallery_desktop.catalog.db import Catalog, raw_rows
+from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.media import MediaFilter, MediaView, list_media, media_file, media_ids
+from gallery_desktop.catalog.raw import raw_rows
 from gallery_desktop.ingest.importer import import_folder
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.ui.main_window import MainWindow

@@ -100,9 +100,17 @@ def test_gallery_counts_kept_by_triggers_match_a_real_count(
             counted = {
                 r[0]: tuple(r[1:])
                 for r in conn.exec_driver_sql(
-                    "SELECT g.id, count(m.id), coalesce(sum(m.kind = 'photo'), 0), "
-                    "coalesce(sum(m.kind = 'video'), 0), coalesce(sum(m.state = 'missing'), 0), "
-                    "coalesce(sum(m.state = 'error'), 0) FROM gallery g "
+                    "SELECT g.id, count(m.id), "
+                    + ", ".join(
+                        f"coalesce(sum(CASE WHEN m.{c} = '{v}' THEN 1 ELSE 0 END), 0)"
+                        for c, v in (
+                            ("kind", "photo"),
+                            ("kind", "video"),
+                            ("state", "missing"),
+                            ("state", "error"),
+                        )
+                    )
+                    + " FROM gallery g "
                     "LEFT JOIN media m ON m.gallery_id = g.id GROUP BY g.id"
                 )
             }

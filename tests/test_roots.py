@@ -116,6 +116,24 @@ def test_a_root_this_seat_has_not_mapped_is_offline_with_a_message_saying_how(
     assert (info.name, info.mount, info.online, info.collections) == ("Archive", None, False, 1)
 
 
+def test_a_shoot_imported_before_its_root_existed_is_not_catalogued_twice(
+    catalog: Catalog, cache: ThumbnailCache, archive: Path
+) -> None:
+    first = import_folder(catalog, cache, archive / "2026" / "Wedding").collection_id
+    add_root(catalog, "Archive")
+    catalog.roots = {"Archive": archive}
+    again = import_folder(catalog, cache, archive / "2026" / "Wedding")
+    assert again.collection_id == first and again.new == 0
+    assert len(list_collections(catalog)) == 1
+    # and a folder around a rooted collection is refused, as for absolute ones
+    (archive / "2026" / "Party").mkdir()
+    second = import_folder(catalog, cache, archive / "2026" / "Party").collection_id
+    catalog.roots = {"Archive": archive}
+    with pytest.raises(BadInputError, match="contains the folder"):
+        import_folder(catalog, cache, archive / "2026")
+    assert second != first
+
+
 def test_folders_outside_every_root_stay_absolute(catalog: Catalog, tmp_path: Path) -> None:
     add_root(catalog, "Archive")
     catalog.roots = {"Archive": tmp_path / "nas"}
@@ -155,6 +173,11 @@ def test_the_roots_command_maps_per_seat_and_lists_online_state(
     assert {m["state"] for m in media} == {"offline"}
     bad = seat_a("rescan", "Wedding")
     assert bad.code != 0 and "not mapped" in bad.err
+    checked = seat_a("check")
+    assert "offline here" in checked.out and "not found" not in checked.out
+    assert seat_a("roots", "map", "Archive", str(archive)).code == 0
+    checked = seat_a("check")
+    assert checked.code == 0 and "everything is in order" in checked.out, checked.out
 
 
 def test_a_root_name_must_be_a_name(catalog: Catalog) -> None:

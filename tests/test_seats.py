@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from conftest import SRC, make_shoot, open_test_catalog
 from gallery_desktop.catalog import culling
@@ -360,3 +360,80 @@ def test_the_drain_lock_works_on_sqlite_too(sqlite_catalog: Catalog) -> None:
                 assert not second
     finally:
         other.close()
+
+
+def test_a_move_that_deadlocks_with_another_seats_batch_is_run_again(
+    pg_catalog: Catalog, seat_b: Catalog
+) -> None:
+    """Seat A's batch marks a photo of gallery 1 missing (locking gallery 1's counts), seat B
+    moves a photo of gallery 2 into gallery 1 (waits), then A touches gallery 2: PostgreSQL
+    breaks the deadlock by failing one of them, and that one is run again."""
+    ids = fill(pg_catalog, 2)
+    with pg_catalog.write() as session:
+        session.add(Gallery(collection_id=1, name="Party"))
+    with pg_catalog.write_conn() as conn:
+        conn.execute(text("UPDATE media SET gallery_id = 2 WHERE id = :i"), {"i": ids[1]})
+    moved: list[BaseException | None] = []
+
+    def move() -> None:
+        try:
+            culling.move_to_gallery(seat_b, [ids[1]], 1)
+            moved.append(None)
+        except BaseException as exc:  # reported below
+            moved.append(exc)
+
+    def batch(conn: Connection) -> None:
+        conn.execute(text("UPDATE media SET state = 'missing' WHERE id = :i"), {"i": ids[0]})
+        if not mover.is_alive() and not moved:
+            mover.start()
+            time.sleep(0.5)  # B now waits for gallery 1
+        conn.execute(text("UPDATE media SET state = 'missing' WHERE id = :i"), {"i": ids[1]})
+
+    mover = threading.Thread(target=move)
+    pg_catalog.write_retrying(batch)
+    mover.join(timeout=30)
+    assert moved == [None]
+    with pg_catalog.engine.connect() as conn:
+        counts = dict(conn.execute(text("SELECT id, media_count FROM gallery")).all())
+        assert (
+            conn.execute(text("SELECT gallery_id FROM media WHERE id = :i"), {"i": ids[1]}).scalar()
+            == 1
+        )
+    assert counts == {1: 2, 2: 0}  # the counts the triggers keep agree with the rows
+
+
+def test_one_seat_watches_a_library_root_and_another_takes_over_when_it_stops(
+    pg_catalog: Catalog, seat_b: Catalog, tmp_path: Path
+) -> None:
+    from gallery_desktop.catalog.roots import add_root
+    from gallery_desktop.ingest import watcher as watcher_module
+    from gallery_desktop.ingest.watcher import WatchService, WatchTimings
+
+    archive = tmp_path / "archive"
+    shoot = make_shoot(archive)
+    add_root(pg_catalog, "Archive")
+    for seat in (pg_catalog, seat_b):
+        seat.roots = {"Archive": archive}
+    cache = ThumbnailCache(tmp_path / "thumbs")
+    import_folder(pg_catalog, cache, shoot)
+    timings = WatchTimings(settle=0.2, debounce=0.1, max_delay=1.0, poll_interval=0.5)
+    lines: list[str] = []
+    first = WatchService(pg_catalog, cache, timings=timings)
+    second = WatchService(seat_b, cache, timings=timings, report=lines.append)
+    first.start()
+    try:
+        second.start()
+        assert [t.root for t in first.watched()] == ["Archive"]
+        assert second.watched() == [] and second.elsewhere == {bytes(shoot)}
+        assert any("watched by another workstation" in line for line in lines)
+    finally:
+        first.stop()
+    try:
+        original = watcher_module.TAKE_OVER_SECONDS
+        deadline = time.monotonic() + original + 10
+        while not second.watched() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [t.root for t in second.watched()] == ["Archive"]  # taken over
+        assert second.elsewhere == set()
+    finally:
+        second.stop()

@@ -35,7 +35,9 @@ def test_the_page_lists_the_catalogues_roots_and_saves_this_seats_mapping(
     assert table.rowCount() == 1 and table.item(0, ROOT_NAME).text() == "Archive"  # type: ignore[union-attr]
     assert "not mapped" in table.item(0, ROOT_STATE).text()  # type: ignore[union-attr]
     table.item(0, ROOT_FOLDER).setText(str(mount))  # type: ignore[union-attr]
+    assert not page.next_start.isVisibleTo(page)
     page.url.setText("postgresql+psycopg://anna@nas.local/gallery")
+    assert page.next_start.isVisibleTo(page)  # said before saving: no dialog in the way
     page.name.setText("Retouch 2")
     dialog.save()
     assert dialog.result() == dialog.DialogCode.Accepted

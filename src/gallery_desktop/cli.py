@@ -403,6 +403,7 @@ def _check(catalog: Catalog, out: TextIO) -> int:
     out.write(f"media checked against disk: {rep.media_checked}\n")
     for title, items in (
         ("collection folders not found", rep.folders_missing),
+        ("offline here (library root not mounted; not checked)", rep.offline),
         ("catalogued but not on disk (run rescan)", rep.not_on_disk),
         ("changed on disk since the last scan (run rescan)", rep.changed_on_disk),
         ("marked missing but back on disk (run rescan)", rep.back_on_disk),

@@ -28,7 +28,7 @@ from gallery_desktop.catalog.roots import (
 )
 from gallery_desktop.errors import BadInputError
 from gallery_desktop.paths import AppPaths
-from gallery_desktop.seat import load_seat
+from gallery_desktop.seat import changing_seat
 
 
 def add_parser(sub: Any) -> None:
@@ -60,35 +60,34 @@ def _mount_dir(folder: str | None) -> Path:
 
 
 def run(args: argparse.Namespace, catalog: Catalog, paths: AppPaths, out: TextIO) -> int:
-    seat = load_seat(paths)
     if args.action in ("add", "map", "unmap", "remove") and not args.name:
         raise BadInputError(f"roots {args.action} needs the root's NAME")
     if args.action == "add":
         name = check_root_name(args.name)
         where = _mount_dir(args.folder)
         add_root(catalog, name)
-        seat.roots[name] = str(where)
-        seat.save()
+        with changing_seat(paths) as seat:
+            seat.roots[name] = str(where)
         catalog.roots[name] = where
         out.write(f"library root {name!r} added; mounted here at {where}\n")
     elif args.action == "map":
         if args.name not in root_names(catalog).values():
             raise BadInputError(f"no library root {args.name!r}; `roots add` makes one")
         where = _mount_dir(args.folder)
-        seat.roots[args.name] = str(where)
-        seat.save()
+        with changing_seat(paths) as seat:
+            seat.roots[args.name] = str(where)
         catalog.roots[args.name] = where
         out.write(f"library root {args.name!r} is mounted here at {where}\n")
     elif args.action == "unmap":
-        if seat.roots.pop(args.name, None) is None:
-            raise BadInputError(f"library root {args.name!r} is not mapped on this workstation")
-        seat.save()
+        with changing_seat(paths) as seat:
+            if seat.roots.pop(args.name, None) is None:
+                raise BadInputError(f"library root {args.name!r} is not mapped on this workstation")
         catalog.roots.pop(args.name, None)
         out.write(f"library root {args.name!r} is no longer mapped here\n")
     elif args.action == "remove":
         remove_root(catalog, args.name)
-        if seat.roots.pop(args.name, None) is not None:
-            seat.save()
+        with changing_seat(paths) as seat:
+            seat.roots.pop(args.name, None)
         out.write(f"library root {args.name!r} removed\n")
     elif args.action == "move":
         if not args.name or not args.to:

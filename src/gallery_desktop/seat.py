@@ -8,16 +8,26 @@ the CLI and the app read the same file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from gallery_desktop.catalog.db import Catalog, check_url
+from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.urls import check_url
 from gallery_desktop.errors import CatalogError
 from gallery_desktop.paths import AppPaths
+
+try:
+    import fcntl
+except ImportError:  # Windows: saves are still atomic, just not serialised
+    fcntl = None  # type: ignore[assignment]
 
 SEAT_FILE: Final = "seat.json"
 CATALOG_URL_ENV: Final = "GALLERY_DESKTOP_CATALOG_URL"
@@ -39,14 +49,21 @@ class Seat:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def save(self) -> None:
+        """Write the file whole (a temp file of its own, then an atomic rename)."""
         data = dict(self.extra)
         data["catalog_url"] = self.catalog_url
         data["seat_name"] = self.name
         data["library_roots"] = dict(sorted(self.roots.items()))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def mount_point(self, root: str) -> Path | None:
         """Where the library root `root` is mounted on this seat (None: not mapped here)."""
@@ -54,8 +71,30 @@ class Seat:
         return Path(where).expanduser() if where else None
 
 
+@contextmanager
+def changing_seat(where: AppPaths | Path) -> Iterator[Seat]:
+    """Read, change and save seat.json (of these paths, or this file) with no other process
+    doing the same in between (the app's preferences and `roots map` in a terminal). Nothing
+    is saved if the block raises."""
+    path = where if isinstance(where, Path) else where.config_dir / SEAT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(path.name + ".lock").open("a+b") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            seat = read_seat(path)
+            yield seat
+            seat.save()
+        finally:
+            if fcntl is not None:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
 def load_seat(paths: AppPaths) -> Seat:
-    path = paths.config_dir / SEAT_FILE
+    return read_seat(paths.config_dir / SEAT_FILE)
+
+
+def read_seat(path: Path) -> Seat:
     if not path.is_file():
         return Seat(path)
     try:
@@ -89,12 +128,21 @@ def catalog_location(paths: AppPaths, url: str | None = None) -> Path | str:
     return check_url(chosen) if chosen else paths.catalog_file
 
 
-def open_catalog(paths: AppPaths, url: str | None = None) -> Catalog:
-    """The catalogue this seat uses, knowing where this seat mounts the library roots."""
-    catalog = Catalog(catalog_location(paths, url), backup_dir=paths.backup_dir)
+def apply_seat(catalog: Catalog, paths: AppPaths) -> Catalog:
+    """Tell an open catalogue this seat's name and where it mounts the library roots."""
     seat = load_seat(paths)
     catalog.seat_name = seat.name
     catalog.roots = {
         name: where for name in seat.roots if (where := seat.mount_point(name)) is not None
     }
     return catalog
+
+
+def open_catalog(paths: AppPaths, url: str | None = None) -> Catalog:
+    """The catalogue this seat uses, knowing where this seat mounts the library roots."""
+    catalog = Catalog(catalog_location(paths, url), backup_dir=paths.backup_dir)
+    try:
+        return apply_seat(catalog, paths)
+    except BaseException:
+        catalog.close()
+        raise

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, inspect, text
 
 from gallery_desktop.catalog.collections import display_name
 from gallery_desktop.catalog.db import Catalog, integrity_problems
+from gallery_desktop.catalog.roots import local_folder
+from gallery_desktop.errors import RootOfflineError
 
 
 @dataclass
@@ -22,6 +24,7 @@ class CheckReport:
     changed_on_disk: list[str] = field(default_factory=list)  # size/mtime differ: re-scan
     back_on_disk: list[str] = field(default_factory=list)  # marked missing, file is there
     folders_missing: list[str] = field(default_factory=list)
+    offline: list[str] = field(default_factory=list)  # collections whose root is offline here
 
     @property
     def catalogue_ok(self) -> bool:
@@ -40,11 +43,17 @@ def check_catalog(catalog: Catalog) -> CheckReport:
         report.foreign_keys = orphans(conn)
         collections = conn.execute(
             text(
-                "SELECT id, folder, name FROM collection WHERE deleted_at IS NULL "
+                "SELECT id, folder, name, root_id FROM collection WHERE deleted_at IS NULL "
                 "AND folder IS NOT NULL"
             )
         ).fetchall()
-        for cid, folder, name in collections:
+        for cid, stored, name, root_id in collections:
+            try:  # in a library root: where this seat mounts it
+                folder = local_folder(catalog, bytes(stored), root_id)
+            except RootOfflineError:
+                report.offline.append(name)  # not mounted here: nothing to compare
+                continue
+            assert folder is not None
             if not os.path.isdir(folder):
                 report.folders_missing.append(f"{name}: {display_name(folder)}")
                 continue

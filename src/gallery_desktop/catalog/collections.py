@@ -85,15 +85,25 @@ def find_collection(session: Session, ref: str) -> Collection:
     )
 
 
-def _refuse_overlap(session: Session, folder: bytes, root_id: int | None) -> None:
+def _on_this_seat(catalog: Catalog, names: dict[int, str], c: Collection) -> bytes | None:
+    """A collection's folder as this seat sees it (None: no folder, or its root is offline)."""
+    if c.folder is None or c.root_id is None:
+        return c.folder
+    mount = catalog.roots.get(names.get(c.root_id, ""))
+    if mount is None:
+        return None
+    return os.path.join(os.path.realpath(os.fsencode(mount)), c.folder)
+
+
+def _refuse_overlap(catalog: Catalog, session: Session, folder: bytes) -> None:
     """A folder inside (or around) another collection's folder would catalogue files twice.
 
-    Folders are compared as stored: relative to the same library root, or absolute."""
+    Compared as this seat sees the folders (a collection in a library root under its mount
+    point here; one whose root is not mapped here cannot be compared)."""
+    names = root_names(catalog)
     for other in session.exec(select(Collection).where(col(Collection.folder).is_not(None))):
-        theirs = other.folder
+        theirs = _on_this_seat(catalog, names, other)
         if theirs is None or theirs == folder or other.deleted_at is not None:
-            continue
-        if other.root_id != root_id:
             continue
         if folder.startswith(theirs.rstrip(b"/") + b"/"):
             raise BadInputError(
@@ -119,34 +129,41 @@ def collection_for_folder(
     the shoot type is unknown.
     """
     shown = display_name(folder)
-    root_id, folder = locate(catalog, folder)  # inside a library root: stored relative to it
+    root_id, stored = locate(catalog, folder)  # inside a library root: stored relative to it
     with catalog.write() as session:
         if shoot_type is not None:
             shoot_type = check_shoot_type(session.connection(), shoot_type)  # a typo: refused
-        found = session.exec(
-            select(Collection).where(
-                col(Collection.folder) == folder,
-                col(Collection.root_id).is_(None)
-                if root_id is None
-                else col(Collection.root_id) == root_id,
-            )
-        ).first()
+        found = (
+            session.exec(
+                select(Collection).where(
+                    col(Collection.folder) == stored, col(Collection.root_id) == root_id
+                )
+            ).first()
+            if root_id is not None
+            else None
+        )
+        if found is None:  # stored as it is (outside every root, or made before its root was)
+            found = session.exec(
+                select(Collection).where(
+                    col(Collection.folder) == folder, col(Collection.root_id).is_(None)
+                )
+            ).first()
         if found is not None:
             if found.deleted_at is not None:
                 found.deleted_at = None
                 found.updated_at = utcnow()
                 session.add(found)
             return found
-        _refuse_overlap(session, folder, root_id)
+        _refuse_overlap(catalog, session, folder)
         collection = Collection(
             name=display_name(os.path.basename(folder.rstrip(b"/")) or folder),
-            folder=folder,
+            folder=stored,
             folder_display=shown,
             root_id=root_id,
         )
         session.add(collection)
         session.flush()
-        session.add(WatchedFolder(collection_id=collection.id, path=folder))  # watched by default
+        session.add(WatchedFolder(collection_id=collection.id, path=stored))  # watched by default
         assert collection.id is not None
         if apply_defaults(session.connection(), collection.id, shoot_type) is not None:
             session.refresh(collection)

@@ -27,15 +27,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel
 
 from gallery_desktop.catalog import models  # noqa: F401  (registers the tables)
-from gallery_desktop.catalog.db import (
-    POSTGRESQL,
-    Catalog,
-    check_url,
-    create_triggers,
-    drop_triggers,
-    is_url,
-    saved_triggers,
-)
+from gallery_desktop.catalog.db import Catalog, create_triggers, drop_triggers, saved_triggers
+from gallery_desktop.catalog.urls import POSTGRESQL, check_url, is_url
 from gallery_desktop.errors import BadInputError, CatalogError
 
 BATCH_ROWS: Final = 2000

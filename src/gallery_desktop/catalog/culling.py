@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import ColourLabel, FieldEdit, Media, Pick, utcnow
@@ -84,38 +84,48 @@ def _write(
     now = utcnow()
     who = seat or seat_of(catalog)
     ids = sorted(values)
-    with catalog.write_conn() as conn:
-        # Lock the rows (PostgreSQL; SQLite's BEGIN IMMEDIATE already has the whole file) and
-        # read what they hold now: a concurrent edit of this field commits before or after us.
-        before = {
-            r[0]: r[1]
-            for r in conn.execute(
-                select(MEDIA.c.id, MEDIA.c[field_name])
-                .where(MEDIA.c.id.in_(ids))
-                .order_by(MEDIA.c.id)
-                .with_for_update()
-            )
-        }
-        conn.execute(
-            update(MEDIA)
-            .where(MEDIA.c.id == bindparam("_id"))
-            .values({field_name: bindparam("_value"), "updated_at": bindparam("_now")}),
-            [{"_id": mid, "_value": values[mid], "_now": now} for mid in ids if mid in before],
+    catalog.write_retrying(lambda conn: _write_in(conn, field_name, values, ids, who, now))
+
+
+def _write_in(
+    conn: Connection,
+    field_name: str,
+    values: dict[int, CullValue],
+    ids: list[int],
+    who: str,
+    now: datetime,
+) -> None:
+    # Lock the rows (PostgreSQL; SQLite's BEGIN IMMEDIATE already has the whole file) and
+    # read what they hold now: a concurrent edit of this field commits before or after us.
+    before = {
+        r[0]: r[1]
+        for r in conn.execute(
+            select(MEDIA.c.id, MEDIA.c[field_name])
+            .where(MEDIA.c.id.in_(ids))
+            .order_by(MEDIA.c.id)
+            .with_for_update()
         )
-        rows = [
-            {
-                "media_id": mid,
-                "field": field_name,
-                "value": _text(values[mid]),
-                "previous": _text(before[mid]),
-                "seat": who,
-                "edited_at": now,
-            }
-            for mid in ids
-            if mid in before
-        ]
-        if rows:
-            conn.execute(insert(FIELDEDIT), rows)
+    }
+    conn.execute(
+        update(MEDIA)
+        .where(MEDIA.c.id == bindparam("_id"))
+        .values({field_name: bindparam("_value"), "updated_at": bindparam("_now")}),
+        [{"_id": mid, "_value": values[mid], "_now": now} for mid in ids if mid in before],
+    )
+    rows = [
+        {
+            "media_id": mid,
+            "field": field_name,
+            "value": _text(values[mid]),
+            "previous": _text(before[mid]),
+            "seat": who,
+            "edited_at": now,
+        }
+        for mid in ids
+        if mid in before
+    ]
+    if rows:
+        conn.execute(insert(FIELDEDIT), rows)
 
 
 @dataclass(frozen=True)

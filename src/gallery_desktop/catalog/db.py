@@ -9,14 +9,15 @@ the queries need (`epoch_seconds`, `joined`). The rest of the catalogue code is 
 from __future__ import annotations
 
 import logging
+import random
 import re
 import sqlite3
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -24,7 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
@@ -32,6 +33,9 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer, String
 from sqlmodel import Session
 
+from gallery_desktop.catalog.locks import LOCK_SPACE, HeldLocks, try_lock
+from gallery_desktop.catalog.postgres import make_pg_engine
+from gallery_desktop.catalog.urls import POSTGRESQL, SQLITE, check_url, display_url, is_url
 from gallery_desktop.errors import BusyError, CatalogError
 
 try:
@@ -43,10 +47,9 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
-SQLITE = "sqlite"
-POSTGRESQL = "postgresql"
-# pg_advisory_lock's first key: "gd" (gallery-desktop); the second names what is locked.
-_LOCK_SPACE = 0x6764
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction may be run again
+_CONFLICTS = frozenset({"40P01", "40001"})
+T = TypeVar("T")
 
 
 def _alembic_config() -> Config:
@@ -63,46 +66,6 @@ def head_revision() -> str:
 
 def known_revisions() -> set[str]:
     return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
-
-
-# -- where the catalogue is -------------------------------------------------------------------
-
-
-def is_url(location: str | Path) -> bool:
-    return isinstance(location, str) and "://" in location
-
-
-def check_url(url: str) -> str:
-    """The URL, if it names an engine we support; CatalogError explains anything else."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise CatalogError(f"{url!r} is not a catalogue URL: {exc}") from None
-    if parsed.get_backend_name() == SQLITE:
-        if not parsed.database:
-            raise CatalogError(
-                "an SQLite catalogue URL needs a file: sqlite:////path/catalog.sqlite"
-            )
-        return url
-    if parsed.get_backend_name() != POSTGRESQL:
-        raise CatalogError(
-            f"{parsed.get_backend_name()!r} catalogues are not supported: use an SQLite file "
-            "or postgresql+psycopg://USER@HOST/DATABASE"
-        )
-    if parsed.get_driver_name() not in ("psycopg", "psycopg2") and parsed.drivername != POSTGRESQL:
-        raise CatalogError(
-            f"use the psycopg driver: postgresql+psycopg://… (not {parsed.drivername})"
-        )
-    if not parsed.database:
-        raise CatalogError(
-            "the PostgreSQL URL names no database: postgresql+psycopg://HOST/DATABASE"
-        )
-    return str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-
-
-def display_url(url: str) -> str:
-    """The URL without its password (for logs, titles and messages)."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 # -- SQLite ------------------------------------------------------------------------------------
@@ -132,22 +95,6 @@ def make_engine(db_file: Path) -> Engine:
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
-
-
-def make_pg_engine(url: str) -> Engine:
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=10,
-        # UTC sessions: timestamps are stored as naive UTC, as on SQLite, whatever the server's
-        # own time zone is.
-        connect_args={
-            "connect_timeout": 10,
-            "application_name": "gallery-desktop",
-            "options": "-c timezone=UTC",
-        },
-    )
 
 
 def backup_file(db_file: Path, backup_dir: Path, label: str) -> Path:
@@ -193,58 +140,6 @@ def peek_revision(db_file: Path) -> str | None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-# -- raw reads for the hot paths (100k–1M rows) -----------------------------------------------
-#
-# SQLAlchemy's Row objects cost ~10x a DB-API tuple at this size, so the importer, the grid's id
-# list and similar bulk reads go to the driver's cursor. Queries are written with `:name`
-# parameters, which sqlite3 takes as they are; psycopg gets them as `%(name)s`. Rows come back
-# as the driver makes them: bytes for blobs/bytea on both, but timestamps are text on SQLite
-# and datetime on PostgreSQL, booleans 0/1 on SQLite and bool on PostgreSQL.
-
-_NAMED_PARAM = re.compile(r"(?<![:\w]):(\w+)")
-
-
-def driver_sql(sql: str, dialect: str) -> str:
-    """`sql` with `:name` parameters in the driver's own style (literal `%` escaped for
-    psycopg). `::type` casts are left alone; do not put `:word` inside string literals."""
-    if dialect == SQLITE:
-        return sql
-    return _NAMED_PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
-
-
-@contextmanager
-def raw_cursor(conn: Connection, query: Any, params: dict[str, Any] | None = None) -> Iterator[Any]:
-    """Run a SELECT on the DB-API connection under `conn` and yield its cursor (fetchmany and
-    fetchall give plain tuples). `query` is SQL text with `:name` parameters, or a SQLAlchemy
-    statement (compiled for this engine; its values go to the driver without type processing,
-    so keep them to ints, text and bytes)."""
-    dialect = conn.dialect.name
-    if isinstance(query, str):
-        sql: str = driver_sql(query, dialect)
-        args: Any = dict(params or {})
-    else:
-        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        sql = str(compiled)
-        if compiled.positiontup is not None:
-            args = [compiled.params[name] for name in compiled.positiontup]
-        else:
-            args = dict(compiled.params)
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.execute(sql, args)
-        yield cursor
-    finally:
-        cursor.close()
-
-
-def raw_rows(conn: Connection, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
-    """All rows of a SELECT as plain tuples (see `raw_cursor`)."""
-    with raw_cursor(conn, query, params) as cursor:
-        return list(cursor.fetchall())
 
 
 # -- migrations: trigger DDL for both engines --------------------------------------------------
@@ -487,11 +382,6 @@ def integrity_problems(conn: Connection) -> list[str]:
     return []
 
 
-def _lock_key(name: str) -> int:
-    """A stable 31-bit key for an advisory lock's name (the same on every seat)."""
-    return zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
-
-
 class Catalog:
     """An open catalogue, migrated to this version's schema.
 
@@ -602,7 +492,7 @@ class Catalog:
         # at once queue on an advisory lock, and the later ones find the schema current.
         cfg = _alembic_config()
         with self.engine.connect() as conn, conn.begin():
-            conn.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": _LOCK_SPACE})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": LOCK_SPACE})
             rev = MigrationContext.configure(conn).get_current_revision()
             self._refuse_newer(rev)
             if rev != head_revision():
@@ -639,48 +529,33 @@ class Catalog:
             finally:
                 conn.info["begin_immediate"] = False
 
+    def write_retrying(self, work: Callable[[Connection], T], attempts: int = 5) -> T:
+        """`work` in a write transaction, run again if PostgreSQL picks it as the victim of a
+        deadlock or a serialisation conflict with another seat (SQLite's writers take turns,
+        so there it runs once). `work` must not have effects outside the transaction."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write_conn() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                state = getattr(exc.orig, "sqlstate", None)
+                if state not in _CONFLICTS or attempt == attempts:
+                    raise
+                log.info("write conflict (%s) with another seat: attempt %d", state, attempt + 1)
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
     # -- locks between processes (and, on PostgreSQL, between seats) ---------------------------
 
-    @contextmanager
-    def try_lock(self, name: str) -> Iterator[bool]:
-        """Hold the lock called `name` if nobody else does: yields True, else False at once.
+    def try_lock(self, name: str) -> AbstractContextManager[bool]:
+        """Hold the lock called `name` if nobody else does: yields True, else False at once
+        (`locks.try_lock`: a lock file on SQLite, an advisory lock every seat sees on
+        PostgreSQL)."""
+        return try_lock(self, name)
 
-        SQLite: a lock file beside the catalogue (processes of this machine). PostgreSQL: an
-        advisory lock held by a connection of ours (every seat of the catalogue).
-        """
-        if self.db_file is None:
-            with self.engine.connect() as conn:
-                key = _lock_key(name)
-                got = bool(
-                    conn.execute(
-                        text("SELECT pg_try_advisory_lock(:s, :k)"), {"s": _LOCK_SPACE, "k": key}
-                    ).scalar()
-                )
-                conn.commit()
-                try:
-                    yield got
-                finally:
-                    if got:
-                        conn.execute(
-                            text("SELECT pg_advisory_unlock(:s, :k)"), {"s": _LOCK_SPACE, "k": key}
-                        )
-                        conn.commit()
-            return
-        lock_dir = self.db_file.parent / "locks"
-        lock_dir.mkdir(exist_ok=True)
-        safe = re.sub(r"[^\w.-]", "_", name)
-        with (lock_dir / f"{self.db_file.stem}-{safe}.lock").open("a+b") as f:
-            if fcntl is not None:
-                try:
-                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    yield False
-                    return
-            try:
-                yield True
-            finally:
-                if fcntl is not None:
-                    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    def held_locks(self) -> HeldLocks:
+        """Locks to hold for a long time (what a watcher follows), all on one connection."""
+        return HeldLocks(self)
 
     @contextmanager
     def collection_lock(self, collection_id: int, name: str) -> Iterator[None]:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from gallery_desktop.catalog.db import Catalog, nulls_first, raw_cursor
+from gallery_desktop.catalog.db import Catalog, nulls_first
 from gallery_desktop.catalog.models import (
     Collection,
     DownloadEvent,
@@ -20,6 +20,7 @@ from gallery_desktop.catalog.models import (
     Gallery,
     Media,
 )
+from gallery_desktop.catalog.raw import raw_cursor
 from gallery_desktop.catalog.roots import OFFLINE, local_folder, offline_collections
 from gallery_desktop.errors import RootOfflineError
 from gallery_desktop.media.thumbnails import ThumbnailCache, ThumbSize

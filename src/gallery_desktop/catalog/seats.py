@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import utcnow
+from gallery_desktop.catalog.postgres import KEEPALIVES
 from gallery_desktop.seat import default_seat_name
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ class ChangeListener:
             autocommit=True,
             connect_timeout=self.connect_timeout,
             application_name="gallery-desktop-changes",
+            **KEEPALIVES,  # a dead link is noticed (and reconnected) within about a minute
         )
         conn.execute(f'LISTEN "{self.channel}"')
         return conn

@@ -7,6 +7,7 @@ every first-level folder that appears in it is imported as a collection of its o
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -14,7 +15,7 @@ from sqlmodel import col, select
 from gallery_desktop.catalog.collections import display_name
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, WatchedFolder, utcnow
-from gallery_desktop.catalog.roots import collection_folder
+from gallery_desktop.catalog.roots import collection_folder, root_names
 from gallery_desktop.errors import BadInputError, RootOfflineError
 
 
@@ -27,6 +28,16 @@ class WatchTarget:
     enabled: bool
     polling: bool
     offline: bool = False  # its library root is not mounted on this seat: not watched now
+    root: str | None = None  # the library root it is in
+
+    @property
+    def lock_name(self) -> str:
+        """Who watches it: one seat per library root, else per collection or shoots folder."""
+        if self.root is not None:
+            return f"watch-root-{self.root}"
+        if self.collection_id is not None:
+            return f"watch-collection-{self.collection_id}"
+        return f"watch-folder-{zlib.crc32(self.path):08x}"
 
     @property
     def is_shoots_folder(self) -> bool:
@@ -44,6 +55,8 @@ def list_watched(catalog: Catalog) -> list[WatchTarget]:
             )
         ).all()
         names = {c.id: c.name for c in live}
+        roots = root_names(catalog)
+        root_of = {c.id: roots.get(c.root_id) for c in live if c.root_id is not None}
         # Folders in a library root are where this seat mounts it (None: offline here).
         where: dict[int | None, bytes | None] = {}
         for c in live:
@@ -67,6 +80,7 @@ def list_watched(catalog: Catalog) -> list[WatchTarget]:
                 enabled=w.enabled and not (w.collection_id and where.get(w.collection_id) is None),
                 polling=w.polling,
                 offline=bool(w.collection_id) and where.get(w.collection_id) is None,
+                root=root_of.get(w.collection_id),
             )
             for w in rows.values()
             if w.id is not None and (w.collection_id is None or w.collection_id in names)

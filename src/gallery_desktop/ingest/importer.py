@@ -26,8 +26,9 @@ from gallery_desktop.catalog.collections import (
     display_name,
     ensure_galleries,
 )
-from gallery_desktop.catalog.db import Catalog, raw_rows
+from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, Media, MediaState, utcnow
+from gallery_desktop.catalog.raw import raw_rows
 from gallery_desktop.catalog.roots import collection_folder
 from gallery_desktop.catalog.seats import activity_progress, collection_activity
 from gallery_desktop.errors import BadInputError
@@ -358,10 +359,14 @@ class _Importer:
     def _flush(self, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
         if not inserts and not updates:
             return
-        with self.catalog.write_conn() as conn:
+
+        def write(conn: Connection) -> None:
             if inserts:
                 conn.execute(insert(MEDIA), inserts)
             _update_many(conn, updates)
+
+        # another seat's edit of these galleries' counts may deadlock with us: run it again
+        self.catalog.write_retrying(write)
         inserts.clear()
         updates.clear()
 

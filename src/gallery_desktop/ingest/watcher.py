@@ -47,6 +47,8 @@ POLLED_FILESYSTEMS: Final = frozenset(
 )
 BUSY_RETRY_SECONDS: Final = 2.0
 HEALTH_CHECK_SECONDS: Final = 2.0
+# How often to look again at what is not watched here: offline roots, other seats' folders.
+TAKE_OVER_SECONDS: Final = 10.0
 
 Report = Callable[[str], None]
 
@@ -151,6 +153,11 @@ class WatchService:
         self._worker: threading.Thread | None = None
         self._alarm = _OverflowAlarm(self)
         self.scans = 0
+        # One seat watches a library root (or a collection) at a time: the locks this one holds,
+        # and what another seat (or process) follows instead, taken over if it stops.
+        self._held = catalog.held_locks()
+        self.elsewhere: set[bytes] = set()
+        self._offline = False
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -178,6 +185,7 @@ class WatchService:
         for observer in self._observers.values():
             observer.join(timeout=10)
         self._observers.clear()
+        self._held.close()  # the other seats may take over what this one watched
         logging.getLogger("watchdog").removeHandler(self._alarm)
 
     def reload(self) -> None:
@@ -214,11 +222,26 @@ class WatchService:
 
     def _load_targets(self) -> None:
         every = list_watched(self.catalog)
-        targets = {t.path: t for t in every if t.enabled}
+        wanted = {t.lock_name for t in every if t.enabled}
+        for name in self._held.names - wanted:
+            self._held.release(name)
+        targets, elsewhere = {}, set()
+        for t in every:
+            if not t.enabled:
+                continue
+            if self._held.hold(t.lock_name):
+                targets[t.path] = t
+            else:
+                elsewhere.add(t.path)
+                if t.path not in self.elsewhere:
+                    self.report(f"{t.name}: watched by another workstation (or process)")
         with self._lock:
             self._targets = targets
-            # Turned off: not watched, and not mistaken for a new shoot in a shoots folder.
-            self._disabled = {t.path for t in every if not t.enabled}
+            self.elsewhere = elsewhere
+            self._offline = any(t.offline for t in every)
+            # Turned off or followed elsewhere: not watched here, and not mistaken for a new
+            # shoot in a shoots folder.
+            self._disabled = {t.path for t in every if not t.enabled} | elsewhere
 
     def _covering_target(self, path: bytes) -> WatchTarget | None:
         """The watched folder an event path belongs to: the nearest enclosing target."""
@@ -303,6 +326,7 @@ class WatchService:
 
     def _run(self) -> None:
         next_health = time.monotonic() + HEALTH_CHECK_SECONDS
+        next_look = time.monotonic() + TAKE_OVER_SECONDS
         while True:
             with self._lock:
                 while not self._stopping:
@@ -330,6 +354,10 @@ class WatchService:
                     self._scanning = False
             if time.monotonic() >= next_health:
                 self._guarded("checking the watchers", self._check_health)
+                if (self.elsewhere or self._offline) and time.monotonic() >= next_look:
+                    # a library root mounted again, or the seat that watched something gone
+                    self._guarded("reloading the watch settings", self._apply_reload)
+                    next_look = time.monotonic() + TAKE_OVER_SECONDS
                 next_health = time.monotonic() + HEALTH_CHECK_SECONDS
 
     def _guarded(self, what: str, step: Callable[[], None]) -> None:

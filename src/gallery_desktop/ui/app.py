@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -19,7 +20,7 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.errors import CatalogError
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
-from gallery_desktop.seat import catalog_location
+from gallery_desktop.seat import apply_seat, catalog_location
 from gallery_desktop.ui.crash import CrashReporter
 from gallery_desktop.ui.icons import app_icon
 from gallery_desktop.ui.single_instance import (
@@ -102,7 +103,8 @@ def run_app(
     except CatalogError as exc:
         QMessageBox.critical(None, "Cannot open the catalogue", str(exc))
         return 1
-    name = server_name(location)
+    # a shared catalogue's URL: one window per home (tests and a second studio login)
+    name = server_name(location if isinstance(location, Path) else f"{location}\0{paths.data_dir}")
     server: InstanceServer | None = None
     lock = startup_lock(name)
     if not lock.tryLock(LOCK_WAIT_MS):  # another launch has been starting for a minute
@@ -126,7 +128,7 @@ def run_app(
         server = None
 
     try:
-        catalog = Catalog(location, backup_dir=paths.backup_dir)
+        catalog = apply_seat(Catalog(location, backup_dir=paths.backup_dir), paths)
     except CatalogError as exc:
         lock.unlock()
         QMessageBox.critical(None, "Cannot open the catalogue", str(exc))

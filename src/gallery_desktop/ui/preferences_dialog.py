@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -347,12 +346,8 @@ class PreferencesDialog(QDialog):
     def save(self) -> None:
         try:
             self.defaults_page.save()
-            if self.seat_page is not None and self.seat_page.save():
-                QMessageBox.information(
-                    self,
-                    "Catalogue changed",
-                    "The app opens the new catalogue the next time it starts.",
-                )
+            if self.seat_page is not None:
+                self.seat_page.save()
         except UserFacingError as exc:
             self._explain(exc)
             return

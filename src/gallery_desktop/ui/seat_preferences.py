@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gallery_desktop.catalog.db import Catalog, check_url, display_url
+from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.roots import mounted, root_names
+from gallery_desktop.catalog.urls import check_url, display_url
 from gallery_desktop.errors import BadInputError, CatalogError
-from gallery_desktop.seat import Seat
+from gallery_desktop.seat import Seat, changing_seat
 
 ROOT_NAME, ROOT_FOLDER, ROOT_STATE = range(3)
 
@@ -46,6 +47,13 @@ class SeatPage(QWidget):
         form = QFormLayout()
         form.addRow("Catalogue", self.url)
         form.addRow("", now)
+        self.next_start = QLabel("A new catalogue is opened the next time the app starts.")
+        self.next_start.setWordWrap(True)
+        self.next_start.hide()
+        self.url.textChanged.connect(
+            lambda text: self.next_start.setVisible(text.strip() != (seat.catalog_url or ""))
+        )
+        form.addRow("", self.next_start)
         form.addRow("This workstation's name", self.name)
 
         self.roots = QTableWidget(0, 3)
@@ -129,8 +137,10 @@ class SeatPage(QWidget):
         name = self.name.text().strip()
         if not name:
             raise BadInputError("give this workstation a name")
-        changed = url != self.seat.catalog_url
-        self.seat.catalog_url, self.seat.name, self.seat.roots = url, name, roots
-        self.seat.save()
+        with changing_seat(self.seat.path) as seat:  # what a terminal saved meanwhile stays
+            changed = url != seat.catalog_url
+            seat.catalog_url, seat.name, seat.roots = url, name, roots
+        self.seat = seat
+        self.catalog.seat_name = name
         self.catalog.roots = {n: Path(f).expanduser() for n, f in roots.items()}
         return changed
