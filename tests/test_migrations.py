@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlmodel import SQLModel
 
 import gallery_desktop.catalog.models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -171,3 +172,63 @@ def test_a_real_0001_catalogue_is_backed_up_and_migrated_with_its_data(tmp_path:
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as old:
         assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+
+
+# -- the same migrations on PostgreSQL ---------------------------------------------------------
+
+
+def _pg_differences(conn: Connection) -> list[Any]:
+    """As `_differences`, less what Alembic sees differently on PostgreSQL: the grid indexes'
+    NULLS FIRST (checked by their definition below; SQLite sorts NULLs first anyway)."""
+    ignored = {"ix_media_collection_taken", "ix_media_gallery_taken"}
+
+    def nulls_first_index(d: Any) -> bool:
+        kind = d[0] if isinstance(d, tuple) else None
+        return kind in ("add_index", "remove_index") and d[1].name in ignored
+
+    return [d for d in _differences(conn) if not nulls_first_index(d)]
+
+
+def test_postgresql_from_empty_builds_exactly_the_models(pg_url: str) -> None:
+    cat = Catalog(pg_url)
+    try:
+        with cat.engine.connect() as conn:
+            assert _pg_differences(conn) == []
+            indexes = dict(
+                conn.execute(
+                    text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'media'")
+                ).all()
+            )
+            for name in ("ix_media_collection_taken", "ix_media_gallery_taken"):
+                assert "taken_at NULLS FIRST" in indexes[name]
+            triggers = conn.execute(
+                text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal")
+            ).scalar()
+            assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+    finally:
+        cat.close()
+    # every SQLite trigger has its PL/pgSQL twin (plus 0008's change feed, PostgreSQL only)
+    sqlite_cat = Catalog(Path(tempfile.mkdtemp()) / "catalog.sqlite")
+    try:
+        with sqlite_cat.engine.connect() as conn:
+            sqlite_triggers = conn.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+            ).scalar()
+    finally:
+        sqlite_cat.close()
+    assert sqlite_triggers and triggers and triggers > sqlite_triggers
+
+
+def test_postgresql_downgrades_to_base_and_upgrades_again(pg_url: str) -> None:
+    Catalog(pg_url).close()
+    engine = create_engine(pg_url)
+    try:
+        for direction, target in (("downgrade", "base"), ("upgrade", "head")):
+            with engine.connect() as conn, conn.begin():
+                cfg = _config()
+                cfg.attributes["connection"] = conn
+                getattr(command, direction)(cfg, target)
+        with engine.connect() as conn:
+            assert _pg_differences(conn) == []
+    finally:
+        engine.dispose()

@@ -14,7 +14,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,10 +33,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer, String
 from sqlmodel import Session
 
-from gallery_desktop.catalog.locks import LOCK_SPACE, HeldLocks, try_lock
+from gallery_desktop.catalog.locks import LOCK_SPACE, HeldLocks, collection_lock, try_lock
 from gallery_desktop.catalog.postgres import make_pg_engine
 from gallery_desktop.catalog.urls import POSTGRESQL, SQLITE, check_url, display_url, is_url
-from gallery_desktop.errors import BusyError, CatalogError
+from gallery_desktop.errors import CatalogError
 
 try:
     import fcntl
@@ -135,6 +135,32 @@ def peek_revision(db_file: Path) -> str | None:
         raise CatalogError(f"{db_file} is not a usable catalogue: {exc}") from exc
     finally:
         con.close()
+
+
+class CommitCounter:
+    """How many commits other connections have made to an SQLite file, read cheaply (SQLite's
+    `PRAGMA data_version`, on a read-only connection of its own): what a window polls to
+    notice the watcher's, the CLI's or another window's changes."""
+
+    def __init__(self, db_file: Path) -> None:
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            f"{db_file.resolve().as_uri()}?mode=ro", uri=True
+        )
+        self._last = 0
+        self._last = self.read()
+
+    def read(self) -> int:
+        """The counter now (the last value read, if the file cannot be read this moment)."""
+        if self._conn is None:
+            return self._last
+        with suppress(sqlite3.Error):
+            self._last = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        return self._last
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -557,21 +583,10 @@ class Catalog:
         """Locks to hold for a long time (what a watcher follows), all on one connection."""
         return HeldLocks(self)
 
-    @contextmanager
-    def collection_lock(self, collection_id: int, name: str) -> Iterator[None]:
-        """One import or re-scan of a collection at a time, across threads, processes and seats.
-
-        Raises BusyError at once if another one is running (the GUI, the CLI, the watcher, or
-        another workstation of a shared catalogue).
-        """
-        with self.try_lock(f"collection-{collection_id}") as got:
-            if not got:
-                raise BusyError(
-                    f"collection {name!r} is being imported or re-scanned right now "
-                    "(in another window, process or workstation); try again when that has "
-                    "finished"
-                )
-            yield
+    def collection_lock(self, collection_id: int, name: str) -> AbstractContextManager[None]:
+        """One import or re-scan of a collection at a time, across threads, processes and
+        seats: BusyError at once if another one is running (`locks.collection_lock`)."""
+        return collection_lock(self, collection_id, name)
 
     def close(self) -> None:
         self.engine.dispose()

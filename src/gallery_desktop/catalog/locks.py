@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from gallery_desktop.errors import BusyError
+
 if TYPE_CHECKING:
     from gallery_desktop.catalog.db import Catalog
 
@@ -157,3 +159,19 @@ def _unlock(conn: Connection, key: int) -> None:
         conn.commit()
     except DBAPIError as exc:
         log.warning("the lock's connection was lost before its release: %s", exc)
+
+
+@contextmanager
+def collection_lock(catalog: Catalog, collection_id: int, name: str) -> Iterator[None]:
+    """One import or re-scan of a collection at a time, across threads, processes and seats.
+
+    Raises BusyError at once if another one is running (the GUI, the CLI, the watcher, or
+    another workstation of a shared catalogue)."""
+    with try_lock(catalog, f"collection-{collection_id}") as got:
+        if not got:
+            raise BusyError(
+                f"collection {name!r} is being imported or re-scanned right now "
+                "(in another window, process or workstation); try again when that has "
+                "finished"
+            )
+        yield

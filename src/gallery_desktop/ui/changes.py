@@ -4,12 +4,11 @@ on a shared catalogue another workstation)."""
 from __future__ import annotations
 
 import queue
-import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from gallery_desktop.catalog.db import Catalog
+from gallery_desktop.catalog.db import Catalog, CommitCounter
 from gallery_desktop.catalog.seats import Change, ChangeListener, changed_media
 
 POLL_MS = 500
@@ -18,8 +17,8 @@ POLL_MS = 500
 class CatalogueChanges(QObject):
     """Emits `changed` after any commit by any connection but its own.
 
-    SQLite: `PRAGMA data_version` changes whenever another connection has committed; asking
-    costs microseconds, so a timer on the GUI thread is enough (no file watching needed).
+    SQLite: a commit counter (`db.CommitCounter`) moves whenever another connection commits;
+    asking costs microseconds, so a timer on the GUI thread is enough (no file watching).
 
     PostgreSQL: a `ChangeListener` hears the catalogue's change feed in its own thread; each
     batch crosses to the GUI thread through a queued signal, then `media_changed` (the media
@@ -33,13 +32,13 @@ class CatalogueChanges(QObject):
 
     def __init__(self, catalog: Catalog | Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._conn: sqlite3.Connection | None = None
+        self._counter: CommitCounter | None = None
         self._listener: ChangeListener | None = None
         self._timer = QTimer(self)
         db_file = catalog if isinstance(catalog, Path) else catalog.db_file
         if db_file is not None:
-            self._conn = sqlite3.connect(f"{db_file.resolve().as_uri()}?mode=ro", uri=True)
-            self._version = self._data_version()
+            self._counter = CommitCounter(db_file)
+            self._version = self._counter.read()
             self._timer.setInterval(POLL_MS)
             self._timer.timeout.connect(self.check)
             self._timer.start()
@@ -55,19 +54,12 @@ class CatalogueChanges(QObject):
         """On PostgreSQL: the change feed is heard now (False while reconnecting)."""
         return self._listener is None or self._listener.listening
 
-    def _data_version(self) -> int:
-        assert self._conn is not None
-        try:
-            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-        except sqlite3.Error:
-            return self._version if hasattr(self, "_version") else 0
-
     def check(self) -> bool:
         """Look now (the timer does this twice a second on SQLite); True if something changed.
         On PostgreSQL the changes arrive by themselves: always False."""
-        if self._conn is None:
+        if self._counter is None:
             return False
-        version = self._data_version()
+        version = self._counter.read()
         if version == self._version:
             return False
         self._version = version
@@ -94,9 +86,9 @@ class CatalogueChanges(QObject):
 
     def close(self) -> None:
         self._timer.stop()
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._counter is not None:
+            self._counter.close()
+            self._counter = None
         if self._listener is not None:
             listener, self._listener = self._listener, None
             listener.stop()
