@@ -274,9 +274,13 @@ def studio(app: QApplication, window: MainWindow, out: Path, home: Path) -> None
     archive.rename(home / "unplugged")  # the share is unmounted: its folder is left empty
     archive.mkdir()
     window.refresh_sidebar()
-    found = window.sidebar.findItems("Smith Wedding", Qt.MatchFlag.MatchExactly)
-    if found:
-        window.sidebar.setCurrentItem(found[0])
+    found = window.sidebar.findItems(
+        "Ceremony", Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive
+    )
+    if found:  # a gallery of it: the collection above shows greyed
+        window.sidebar.setCurrentItem(found[-1])
+    settle(app, window, 0.5)
+    window.grid.setCurrentIndex(window.grid_model.index(0))  # the inspector: State offline
     settle(app, window, 0.5)
     window.grab().save(str(out / "offline-root.png"))
 

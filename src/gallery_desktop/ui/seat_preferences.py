@@ -57,7 +57,7 @@ class SeatPage(QWidget):
         form.addRow("This workstation's name", self.name)
 
         self.roots = QTableWidget(0, 3)
-        self.roots.setHorizontalHeaderLabels(["Library root", "Mounted here at", ""])
+        self.roots.setHorizontalHeaderLabels(["Library root", "Mounted here at", "Here"])
         self.roots.horizontalHeader().setStretchLastSection(True)
         self.roots.verticalHeader().hide()
         names = sorted(root_names(catalog).values()) + sorted(
