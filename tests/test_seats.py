@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, text
@@ -437,3 +438,41 @@ def test_one_seat_watches_a_library_root_and_another_takes_over_when_it_stops(
         assert second.elsewhere == set()
     finally:
         second.stop()
+
+
+def test_held_locks_with_similar_names_are_different_locks(sqlite_catalog: Catalog) -> None:
+    """Lock files are named after a readable form plus a hash: "A B" and "A_B" differ."""
+    mine, other = sqlite_catalog.held_locks(), Catalog(sqlite_catalog.db_file).held_locks()  # type: ignore[arg-type]
+    try:
+        assert mine.hold("watch-root-A B") and mine.hold("watch-root-A_B")
+        assert not other.hold("watch-root-A B") and not other.hold("watch-root-A_B")
+        mine.release("watch-root-A B")
+        assert other.hold("watch-root-A B") and not other.hold("watch-root-A_B")
+    finally:
+        mine.close()
+        other.close()
+        other.catalog.close()
+
+
+def test_locks_lost_with_their_connection_are_forgotten_and_asked_for_again(
+    pg_catalog: Catalog, seat_b: Catalog, pg_server: Any
+) -> None:
+    held = pg_catalog.held_locks()
+    try:
+        assert held.hold("watch-root-1")
+        with pg_server.admin_connect() as admin:  # the server drops seat A's lock connection
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted"
+            )
+        with seat_b.try_lock("watch-root-1") as got:
+            assert got  # the server freed it: another seat may take it now
+        held.verify()
+        assert held.names == set()  # no longer believed held
+        assert held.hold("watch-root-1")  # asked again, on a new connection
+        with seat_b.try_lock("watch-root-1") as got:
+            assert not got
+    finally:
+        held.close()
+    with seat_b.try_lock("watch-root-1") as got:
+        assert got  # closing let go of it

@@ -66,3 +66,27 @@ def test_a_bad_catalogue_url_or_folder_is_explained_and_nothing_is_written(
     assert "is not a folder" in dialog.problem.text()
     assert not (home / "seat.json").exists()
     assert dialog.isVisible()
+
+
+def test_saving_keeps_a_mapping_made_in_a_terminal_while_the_dialog_was_open(
+    qtbot: QtBot, catalog: Catalog, tmp_path: Path
+) -> None:
+    from gallery_desktop.seat import changing_seat
+
+    add_root(catalog, "Archive")
+    add_root(catalog, "Working")
+    home = tmp_path / "home"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "w").mkdir()
+    dialog = _dialog(qtbot, catalog, home)
+    page = dialog.seat_page
+    assert page is not None
+    with changing_seat(AppPaths.at_home(home)) as seat:  # `roots map Working …` meanwhile
+        seat.roots["Working"] = str(tmp_path / "w")
+    rows = {page.roots.item(r, ROOT_NAME).text(): r for r in range(page.roots.rowCount())}  # type: ignore[union-attr]
+    page.roots.item(rows["Archive"], ROOT_FOLDER).setText(str(tmp_path / "a"))  # type: ignore[union-attr]
+    dialog.save()
+    assert load_seat(AppPaths.at_home(home)).roots == {
+        "Archive": str(tmp_path / "a"),
+        "Working": str(tmp_path / "w"),
+    }

@@ -384,7 +384,13 @@ def _watch(
     try:
         service.start()
         names = ", ".join(t.name for t in service.watched())
-        report(f"watching {names} (Ctrl-C to stop)")
+        if names:
+            report(f"watching {names} (Ctrl-C to stop)")
+        else:  # everything is followed by another window, process or workstation
+            report(
+                "waiting: another process or workstation watches these folders; this one "
+                "takes over if it stops (Ctrl-C to stop)"
+            )
         while not stop.wait(1.0):
             pass
     finally:

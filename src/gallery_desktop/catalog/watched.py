@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from gallery_desktop.catalog.collections import display_name
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, WatchedFolder, utcnow
-from gallery_desktop.catalog.roots import collection_folder, root_names
+from gallery_desktop.catalog.roots import collection_folder, mounted, root_names
 from gallery_desktop.errors import BadInputError, RootOfflineError
 
 
@@ -29,12 +29,13 @@ class WatchTarget:
     polling: bool
     offline: bool = False  # its library root is not mounted on this seat: not watched now
     root: str | None = None  # the library root it is in
+    root_id: int | None = None
 
     @property
     def lock_name(self) -> str:
         """Who watches it: one seat per library root, else per collection or shoots folder."""
-        if self.root is not None:
-            return f"watch-root-{self.root}"
+        if self.root_id is not None:  # the id: a renamed root is still the same lock
+            return f"watch-root-{self.root_id}"
         if self.collection_id is not None:
             return f"watch-collection-{self.collection_id}"
         return f"watch-folder-{zlib.crc32(self.path):08x}"
@@ -46,46 +47,75 @@ class WatchTarget:
 
 def list_watched(catalog: Catalog) -> list[WatchTarget]:
     """Every watch target, collections first. A collection without a row is watched (the
-    default), so its row is made here."""
-    with catalog.write() as session:
-        rows = {w.collection_id: w for w in session.exec(select(WatchedFolder))}
-        live = session.exec(
-            select(Collection).where(
-                col(Collection.deleted_at).is_(None), col(Collection.folder).is_not(None)
+    default), so its row is made here (the only write, and only then: the watcher asks every
+    few seconds while something is offline or watched by another seat)."""
+    rows, live = _watch_rows(catalog)
+    have = {w.collection_id for w in rows if w.collection_id is not None}
+    missing = [c for c in live if c.id not in have and c.folder is not None]
+    if missing:
+        with catalog.write() as session:
+            made = set(
+                session.exec(
+                    select(WatchedFolder.collection_id).where(
+                        col(WatchedFolder.collection_id).in_([c.id for c in missing])
+                    )
+                ).all()
             )
-        ).all()
-        names = {c.id: c.name for c in live}
-        roots = root_names(catalog)
-        root_of = {c.id: roots.get(c.root_id) for c in live if c.root_id is not None}
-        # Folders in a library root are where this seat mounts it (None: offline here).
-        where: dict[int | None, bytes | None] = {}
-        for c in live:
-            try:
-                where[c.id] = collection_folder(catalog, c)
-            except RootOfflineError:
-                where[c.id] = None
-        for c in live:
-            if c.id not in rows and c.folder is not None:
-                w = WatchedFolder(collection_id=c.id, path=c.folder)
-                session.add(w)
-                rows[c.id] = w
-        session.flush()
-        out = [
-            WatchTarget(
-                id=w.id,
-                path=where.get(w.collection_id) or w.path if w.collection_id else w.path,
-                collection_id=w.collection_id,
-                name=(names.get(w.collection_id) if w.collection_id else None)
-                or display_name(os.path.basename(w.path) or w.path),
-                enabled=w.enabled and not (w.collection_id and where.get(w.collection_id) is None),
-                polling=w.polling,
-                offline=bool(w.collection_id) and where.get(w.collection_id) is None,
-                root=root_of.get(w.collection_id),
-            )
-            for w in rows.values()
-            if w.id is not None and (w.collection_id is None or w.collection_id in names)
-        ]
+            for c in missing:
+                if c.id not in made and c.folder is not None:
+                    session.add(WatchedFolder(collection_id=c.id, path=c.folder))
+        rows, live = _watch_rows(catalog)
+    names = {c.id: c.name for c in live}
+    roots = root_names(catalog)
+    online: dict[str, bool] = {}  # a root's mount point is looked at once per call
+    # Folders in a library root are where this seat mounts it (None: offline here).
+    where = {c.id: _here(catalog, c, roots, online) for c in live}
+    root_of = {c.id: c.root_id for c in live if c.root_id is not None}
+    out = [
+        WatchTarget(
+            id=w.id,
+            path=(where.get(w.collection_id) or w.path) if w.collection_id else w.path,
+            collection_id=w.collection_id,
+            name=(names.get(w.collection_id) if w.collection_id else None)
+            or display_name(os.path.basename(w.path) or w.path),
+            enabled=w.enabled and not (w.collection_id and where.get(w.collection_id) is None),
+            polling=w.polling,
+            offline=bool(w.collection_id) and where.get(w.collection_id) is None,
+            root=roots.get(root_of[w.collection_id]) if w.collection_id in root_of else None,
+            root_id=root_of.get(w.collection_id),
+        )
+        for w in rows
+        if w.id is not None and (w.collection_id is None or w.collection_id in names)
+    ]
     return sorted(out, key=lambda t: (t.is_shoots_folder, t.name.lower()))
+
+
+def _watch_rows(catalog: Catalog) -> tuple[list[WatchedFolder], list[Collection]]:
+    with catalog.read() as session:
+        rows = list(session.exec(select(WatchedFolder)).all())
+        live = list(
+            session.exec(
+                select(Collection).where(
+                    col(Collection.deleted_at).is_(None), col(Collection.folder).is_not(None)
+                )
+            ).all()
+        )
+    return rows, live
+
+
+def _here(
+    catalog: Catalog, c: Collection, roots: dict[int, str], online: dict[str, bool]
+) -> bytes | None:
+    """Where a collection's folder is on this seat (None: its library root is offline)."""
+    if c.root_id is None or c.folder is None:
+        return c.folder
+    name = roots.get(c.root_id, "")
+    mount = catalog.roots.get(name)
+    if mount is None:
+        return None
+    if name not in online:
+        online[name] = mounted(mount)
+    return os.path.join(os.fsencode(mount), c.folder) if online[name] else None
 
 
 def set_collection_watched(catalog: Catalog, collection_id: int, enabled: bool) -> None:

@@ -157,7 +157,6 @@ class WatchService:
         # and what another seat (or process) follows instead, taken over if it stops.
         self._held = catalog.held_locks()
         self.elsewhere: set[bytes] = set()
-        self._offline = False
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -185,7 +184,10 @@ class WatchService:
         for observer in self._observers.values():
             observer.join(timeout=10)
         self._observers.clear()
-        self._held.close()  # the other seats may take over what this one watched
+        if self._worker is None or not self._worker.is_alive():
+            self._held.close()  # the other seats may take over what this one watched
+        else:  # still stuck in a scan: it owns the locks; they go with the process
+            log.warning("the watch worker did not stop in time; its locks stay until exit")
         logging.getLogger("watchdog").removeHandler(self._alarm)
 
     def reload(self) -> None:
@@ -222,6 +224,7 @@ class WatchService:
 
     def _load_targets(self) -> None:
         every = list_watched(self.catalog)
+        self._held.verify()  # a lost connection lost its locks: asked for again below
         wanted = {t.lock_name for t in every if t.enabled}
         for name in self._held.names - wanted:
             self._held.release(name)
@@ -238,7 +241,6 @@ class WatchService:
         with self._lock:
             self._targets = targets
             self.elsewhere = elsewhere
-            self._offline = any(t.offline for t in every)
             # Turned off or followed elsewhere: not watched here, and not mistaken for a new
             # shoot in a shoots folder.
             self._disabled = {t.path for t in every if not t.enabled} | elsewhere
@@ -354,8 +356,9 @@ class WatchService:
                     self._scanning = False
             if time.monotonic() >= next_health:
                 self._guarded("checking the watchers", self._check_health)
-                if (self.elsewhere or self._offline) and time.monotonic() >= next_look:
-                    # a library root mounted again, or the seat that watched something gone
+                if time.monotonic() >= next_look:
+                    # a library root mounted again, the seat that watched something gone, a
+                    # collection another seat or process made in a root watched here
                     self._guarded("reloading the watch settings", self._apply_reload)
                     next_look = time.monotonic() + TAKE_OVER_SECONDS
                 next_health = time.monotonic() + HEALTH_CHECK_SECONDS

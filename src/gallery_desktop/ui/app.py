@@ -128,7 +128,12 @@ def run_app(
         server = None
 
     try:
-        catalog = apply_seat(Catalog(location, backup_dir=paths.backup_dir), paths)
+        catalog = Catalog(location, backup_dir=paths.backup_dir)
+        try:
+            apply_seat(catalog, paths)  # this seat's name and library-root mount points
+        except CatalogError:
+            catalog.close()
+            raise
     except CatalogError as exc:
         lock.unlock()
         QMessageBox.critical(None, "Cannot open the catalogue", str(exc))

@@ -63,8 +63,9 @@ class SeatPage(QWidget):
         names = sorted(root_names(catalog).values()) + sorted(
             n for n in seat.roots if n not in root_names(catalog).values()
         )
+        self._shown = {name: seat.roots.get(name, "") for name in names}  # as first shown
         for name in names:
-            self._add_row(name, seat.roots.get(name, ""))
+            self._add_row(name, self._shown[name])
         self.roots.resizeColumnsToContents()
         self.choose = QPushButton("Choose Folder…")
         self.choose.clicked.connect(self._choose)
@@ -137,9 +138,19 @@ class SeatPage(QWidget):
         name = self.name.text().strip()
         if not name:
             raise BadInputError("give this workstation a name")
-        with changing_seat(self.seat.path) as seat:  # what a terminal saved meanwhile stays
+        with changing_seat(self.seat.path) as seat:
             changed = url != seat.catalog_url
-            seat.catalog_url, seat.name, seat.roots = url, name, roots
+            seat.catalog_url, seat.name = url, name
+            # only the rows edited here: a `roots map` typed in a terminal meanwhile stays
+            for root, folder in self._shown.items():
+                edited = roots.get(root)
+                if edited == (folder or None):
+                    continue
+                if edited is None:
+                    seat.roots.pop(root, None)
+                else:
+                    seat.roots[root] = edited
+            roots = dict(seat.roots)
         self.seat = seat
         self.catalog.seat_name = name
         self.catalog.roots = {n: Path(f).expanduser() for n, f in roots.items()}
