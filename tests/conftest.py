@@ -22,6 +22,7 @@ from gallery_desktop.catalog.models import Media
 from gallery_desktop.cli import main_cli
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import HOME_ENV, AppPaths, resolve_paths
+from gallery_desktop.seat import open_catalog
 from pg_server import PostgresServer
 
 pytest_plugins = ["emulator.pytest_plugin", "pg_plugin"]
@@ -99,10 +100,27 @@ class InProcessCli:
     def paths(self) -> AppPaths:
         return AppPaths.at_home(self.home)
 
+    def open_catalog(self) -> Catalog:
+        """The catalogue this CLI uses (its seat's choice of engine), opened directly."""
+        return open_catalog(self.paths)
+
 
 @pytest.fixture
-def cli(tmp_path: Path) -> InProcessCli:
-    return InProcessCli(tmp_path / "home")
+def cli(request: pytest.FixtureRequest, catalog_engine: str, tmp_path: Path) -> InProcessCli:
+    """The CLI on a home of its own, on each engine: on PostgreSQL the home's seat.json names
+    the catalogue (the preference a workstation saves), the `catalog` fixture's if the test
+    uses both."""
+    home = tmp_path / "home"
+    if catalog_engine == "postgresql":
+        if "catalog" in request.fixturenames:
+            url = request.getfixturevalue("catalog").url
+        else:
+            opened = open_test_catalog(request, catalog_engine, home)
+            url = opened.url
+            opened.close()
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "seat.json").write_text(json.dumps({"catalog_url": url}), encoding="utf-8")
+    return InProcessCli(home)
 
 
 # -- the corpus, imported once ----------------------------------------------------------------

@@ -90,6 +90,12 @@ def _gallery_counts(location: Path | str) -> list[tuple[int, int, int, int]]:
 
 
 @pytest.fixture
+def cli(tmp_path: Path) -> InProcessCli:
+    """The copy's source is the SQLite file of a home (the catalogue a studio starts from)."""
+    return InProcessCli(tmp_path / "home")
+
+
+@pytest.fixture
 def source(tmp_path: Path, cli: InProcessCli) -> InProcessCli:
     """A catalogue with a bit of everything: an imported shoot (one file name not UTF-8),
     culling, a watermark preset with its logo, clients, and a synced (linked) collection."""

@@ -236,6 +236,7 @@ def test_rescan_all_skips_an_unplugged_folder(cli: InProcessCli, tmp_path: Path)
     assert states == {"ok"}  # an unplugged drive does not make everything missing
 
 
+@pytest.mark.parametrize("catalog_engine", ["sqlite"])  # about the file itself
 def test_a_catalogue_that_is_not_sqlite_is_a_clear_error(cli: InProcessCli) -> None:
     cli.paths.ensure()
     cli.paths.catalog_file.write_bytes(b"not a database at all " * 100)
@@ -245,6 +246,7 @@ def test_a_catalogue_that_is_not_sqlite_is_a_clear_error(cli: InProcessCli) -> N
     _no_traceback(r.err)
 
 
+@pytest.mark.parametrize("catalog_engine", ["sqlite"])  # about the file itself
 def test_a_catalogue_from_a_newer_version_is_a_clear_error(cli: InProcessCli) -> None:
     assert cli("collections").code == 0
     con = sqlite3.connect(cli.paths.catalog_file)

@@ -23,7 +23,6 @@ from conftest import (
     run_cli,
     set_culling,
 )
-from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.media.export import PRESETS
 
 SUMMARY_KEYS: Final = {
@@ -172,7 +171,7 @@ def test_min_rating_exports_only_the_rated(
 ) -> None:
     media = json.loads(cli("media", "Wedding", "--json").out)
     ids = {m["path"]: m["id"] for m in media}
-    catalog = Catalog(cli.paths.catalog_file)
+    catalog = cli.open_catalog()
     try:
         set_culling(catalog, ids["Party/c.jpg"], rating=5)
         set_culling(catalog, ids["cover.jpg"], rating=2)

@@ -239,7 +239,7 @@ def test_cli_add_list_show_edit_use_remove(cli: InProcessCli, tmp_path: Path) ->
     assert (
         cli("watermark", "use", "Proof", "--collection", "Wedding", "--gallery", "Party").code == 0
     )
-    catalog = Catalog(cli.paths.catalog_file)
+    catalog = cli.open_catalog()
     try:
         with catalog.read() as session:
             coll = session.exec(text("SELECT watermark_id FROM collection")).one()
