@@ -6,18 +6,16 @@ the tables a pull fills, so it all reads offline.
 service's casing varies between endpoints).
 
 Time buckets are in the photographer's local time (this computer's zone, or `tz`): "Tuesday"
-means their Tuesday. SQLite groups the UTC timestamps into 15-minute slots (every zone's offset
-is a whole number of quarter hours), and the slots are folded into local days, weeks (ISO,
-starting Monday) or calendar months here; that stays right across daylight-saving changes and
-moves one row per busy slot into Python, never one per event. Buckets are zero-filled from the
-first event's bucket to the last event's (or `until`'s, when later).
+means their Tuesday. The engine groups the UTC timestamps into 15-minute slots (every zone's
+offset is a whole number of quarter hours), folded here into local days, ISO weeks or calendar
+months: right across daylight-saving changes, one row per busy slot into Python, never one per
+event. Buckets are zero-filled from the first event's bucket to the last (or `until`).
 
 Orders that are pending, cancelled or refunded are listed but are no sale (no revenue).
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,6 +34,7 @@ from gallery_desktop.catalog.analytics_buckets import (
     series_from_slots,
 )
 from gallery_desktop.catalog.db import Catalog, epoch_seconds, joined_distinct, latest, moment, sql
+from gallery_desktop.catalog.order_items import order_items
 from gallery_desktop.errors import BadInputError
 
 Kind = Literal["all", "photo", "video"]
@@ -153,9 +152,6 @@ class Analytics:
     read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-# -- formatting --------------------------------------------------------------------------------
-
-
 def format_money(cents: int, currency: str) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
@@ -166,9 +162,6 @@ def format_money(cents: int, currency: str) -> str:
 
 def format_spend(spend: Sequence[Money]) -> str:
     return " + ".join(str(m) for m in spend) if spend else "–"
-
-
-# -- SQL helpers -------------------------------------------------------------------------------
 
 
 def _scope(collection_id: int | None, alias: str = "") -> str:
@@ -204,48 +197,6 @@ def _latest(conn: Connection, *columns: str) -> str:
 
 _SALE: Final = f"lower(status) NOT IN ({', '.join(repr(n) for n in NOT_SALES)})"
 _IS_SALE: Final = f"CASE WHEN {_SALE} THEN 1 ELSE 0 END"
-
-
-def _quantity(item: Any) -> int:
-    """An item's pieces: its quantity (a whole number, at least 0), 1 when it names none."""
-    raw = item.get("quantity") if isinstance(item, dict) else None
-    if raw is None:
-        return 1
-    try:
-        return max(int(float(raw)), 0)
-    except (TypeError, ValueError, OverflowError):
-        return 0
-
-
-def _items(items_json: Any) -> tuple[int, str]:
-    """An order's pieces and its summary ("2 × Print 8x10, 1 × Canvas"); a malformed or
-    non-array items_json counts as no items, not an error. (Parsed here, not in SQL: an
-    order's items are a handful, and the two engines' JSON functions differ.)"""
-    try:
-        items = json.loads(items_json) if isinstance(items_json, str) else items_json
-    except ValueError:
-        return 0, ""
-    if not isinstance(items, list):
-        return 0, ""
-    pieces, parts = 0, []
-    for item in items:
-        quantity = _quantity(item)
-        pieces += quantity
-        product = item.get("product") if isinstance(item, dict) else None
-        size = item.get("size") if isinstance(item, dict) else None
-        words = [f"{quantity} × {_text(product) or 'item'}"]
-        if _text(size):
-            words.append(_text(size))
-        parts.append(" ".join(words))
-    return pieces, ", ".join(parts)
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return "" if value is None else json.dumps(value)
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
 
 
 # -- queries on one connection -----------------------------------------------------------------
@@ -419,7 +370,7 @@ def _orders(conn: Connection, cid: int | None) -> list[OrderRow]:
     for r in rows:
         placed = _when(r.placed_at)
         assert placed is not None  # NOT NULL column
-        items, summary = _items(r.items_json)
+        items, summary = order_items(r.items_json)
         out.append(
             OrderRow(
                 order_id=int(r.id),
