@@ -83,7 +83,7 @@ def check_catalog(catalog: Catalog) -> CheckReport:
 
 def orphans(conn: Connection) -> list[str]:
     """Rows whose foreign key names a row that is not there, as "table row id → parent"
-    (what SQLite's PRAGMA foreign_key_check finds, asked in SQL both engines run: a file
+    (what SQLite's own foreign-key check finds, asked in SQL both engines run: a file
     edited with foreign keys off, or a server whose constraints were dropped, can hold them)."""
     found: list[str] = []
     inspector = inspect(conn)

@@ -8,7 +8,7 @@ On a shared (PostgreSQL) catalogue, statement-level triggers on the tables the w
 `pg_notify('gallery_desktop', …)` a small JSON payload after every INSERT, UPDATE and DELETE:
 the table, the operation and the changed ids (or "many" past `MAX_IDS`); every seat LISTENs
 (see `gallery_desktop.catalog.seats.ChangeListener`). Nothing to do on SQLite, where
-`PRAGMA data_version` tells a window that another connection has committed.
+SQLite's commit counter (`db.CommitCounter`) tells a window that another connection committed.
 """
 
 from __future__ import annotations
