@@ -121,16 +121,17 @@ def read_seat(path: Path) -> Seat:
     )
 
 
-def catalog_location(paths: AppPaths, url: str | None = None) -> Path | str:
-    """`--catalog-url` wins, then GALLERY_DESKTOP_CATALOG_URL, then this seat's preference,
-    then the embedded SQLite file in the data folder."""
-    chosen = url or os.environ.get(CATALOG_URL_ENV) or load_seat(paths).catalog_url
+def catalog_location(
+    paths: AppPaths, url: str | None = None, seat: Seat | None = None
+) -> Path | str:
+    """`--catalog-url` wins, then GALLERY_DESKTOP_CATALOG_URL, then this seat's preference
+    (`seat`, read from `paths` if not given), then the embedded SQLite file."""
+    chosen = url or os.environ.get(CATALOG_URL_ENV) or (seat or load_seat(paths)).catalog_url
     return check_url(chosen) if chosen else paths.catalog_file
 
 
-def apply_seat(catalog: Catalog, paths: AppPaths) -> Catalog:
+def apply_seat(catalog: Catalog, seat: Seat) -> Catalog:
     """Tell an open catalogue this seat's name and where it mounts the library roots."""
-    seat = load_seat(paths)
     catalog.seat_name = seat.name
     catalog.roots = {
         name: where for name in seat.roots if (where := seat.mount_point(name)) is not None
@@ -140,9 +141,6 @@ def apply_seat(catalog: Catalog, paths: AppPaths) -> Catalog:
 
 def open_catalog(paths: AppPaths, url: str | None = None) -> Catalog:
     """The catalogue this seat uses, knowing where this seat mounts the library roots."""
-    catalog = Catalog(catalog_location(paths, url), backup_dir=paths.backup_dir)
-    try:
-        return apply_seat(catalog, paths)
-    except BaseException:
-        catalog.close()
-        raise
+    seat = load_seat(paths)  # read once: a bad file is reported before anything opens
+    catalog = Catalog(catalog_location(paths, url, seat), backup_dir=paths.backup_dir)
+    return apply_seat(catalog, seat)

@@ -45,6 +45,16 @@ def lock_file(catalog: Catalog, name: str) -> Path:
     return lock_dir / f"{catalog.db_file.stem}-{safe}-{zlib.crc32(name.encode()):08x}.lock"
 
 
+def _try_flock(f: Any) -> bool:
+    """Take the file's exclusive lock if free (True); where there is no flock, always True."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+    return True
+
+
 class HeldLocks:
     """Named locks held until released or closed: PostgreSQL advisory locks on one connection
     of their own (every seat sees them), or lock files kept open (this machine's processes).
@@ -84,12 +94,7 @@ class HeldLocks:
             got = self._hold_pg(name)
         else:
             f = lock_file(self.catalog, name).open("a+b")
-            got = True
-            if fcntl is not None:
-                try:
-                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    got = False
+            got = _try_flock(f)
             if got:
                 self._files[name] = f
             else:
@@ -181,12 +186,9 @@ def try_lock(catalog: Catalog, name: str) -> Iterator[bool]:
                     _unlock(conn, key)
         return
     with lock_file(catalog, name).open("a+b") as f:
-        if fcntl is not None:
-            try:
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
+        if not _try_flock(f):
+            yield False
+            return
         try:
             yield True
         finally:

@@ -151,13 +151,22 @@ def locate(catalog: Catalog, folder: bytes) -> tuple[int | None, bytes]:
     return None, folder
 
 
-def local_folder(catalog: Catalog, folder: bytes | None, root_id: int | None) -> bytes | None:
+def local_folder(
+    catalog: Catalog,
+    folder: bytes | None,
+    root_id: int | None,
+    *,
+    names: dict[int, str] | None = None,
+    online: dict[str, bool] | None = None,
+) -> bytes | None:
     """Where a collection's folder is on this seat (None: it has no folder).
 
-    Raises RootOfflineError when its library root is not mapped or not mounted here."""
+    Raises RootOfflineError when its library root is not mapped or not mounted here. Callers
+    resolving many collections pass the root `names` (read once) and an `online` dict that
+    keeps each mount point's look (one directory read per root, not per collection)."""
     if folder is None or root_id is None:
         return folder
-    name = root_names(catalog).get(root_id)
+    name = (names if names is not None else root_names(catalog)).get(root_id)
     if name is None:  # the root row is gone: cannot be (a foreign key refuses it)
         raise RootOfflineError(f"library root {root_id} is unknown")
     mount = catalog.roots.get(name)
@@ -166,7 +175,11 @@ def local_folder(catalog: Catalog, folder: bytes | None, root_id: int | None) ->
             f"the library root {name!r} is not mapped on this workstation: "
             f"gallery-desktop roots map {name!r} FOLDER tells where it is mounted here"
         )
-    if not mounted(mount):
+    if online is None:
+        online = {}
+    if name not in online:
+        online[name] = mounted(mount)
+    if not online[name]:
         raise RootOfflineError(
             f"the library root {name!r} is offline: nothing is mounted at {mount}; "
             "its collections are left as they are until it returns"

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from gallery_desktop.catalog.collections import display_name
 from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.catalog.models import Collection, WatchedFolder, utcnow
-from gallery_desktop.catalog.roots import collection_folder, mounted, root_names
+from gallery_desktop.catalog.roots import local_folder, root_names
 from gallery_desktop.errors import BadInputError, RootOfflineError
 
 
@@ -107,15 +107,10 @@ def _here(
     catalog: Catalog, c: Collection, roots: dict[int, str], online: dict[str, bool]
 ) -> bytes | None:
     """Where a collection's folder is on this seat (None: its library root is offline)."""
-    if c.root_id is None or c.folder is None:
-        return c.folder
-    name = roots.get(c.root_id, "")
-    mount = catalog.roots.get(name)
-    if mount is None:
+    try:
+        return local_folder(catalog, c.folder, c.root_id, names=roots, online=online)
+    except RootOfflineError:
         return None
-    if name not in online:
-        online[name] = mounted(mount)
-    return os.path.join(os.fsencode(mount), c.folder) if online[name] else None
 
 
 def set_collection_watched(catalog: Catalog, collection_id: int, enabled: bool) -> None:
@@ -179,13 +174,11 @@ def catalogued_folders(catalog: Catalog) -> list[tuple[str, bytes]]:
                 col(WatchedFolder.collection_id).is_(None), col(WatchedFolder.enabled)
             )
         ).all()
+    names, online = root_names(catalog), dict[str, bool]()
     out = []
     for c in collections:
-        try:
-            folder = collection_folder(catalog, c)
-        except RootOfflineError:
-            continue  # not mounted here: nothing can be written into it either
-        if folder:
+        # not mounted here (None): nothing can be written into it either
+        if folder := _here(catalog, c, names, online):
             out.append((f"collection {c.name!r}", folder))
     out += [(f"the shoots folder {display_name(path)!r}", path) for path in roots]
     return out

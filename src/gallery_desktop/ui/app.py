@@ -20,7 +20,7 @@ from gallery_desktop.catalog.db import Catalog
 from gallery_desktop.errors import CatalogError
 from gallery_desktop.media.thumbnails import ThumbnailCache
 from gallery_desktop.paths import AppPaths
-from gallery_desktop.seat import apply_seat, catalog_location
+from gallery_desktop.seat import apply_seat, catalog_location, load_seat
 from gallery_desktop.ui.crash import CrashReporter
 from gallery_desktop.ui.icons import app_icon
 from gallery_desktop.ui.single_instance import (
@@ -99,7 +99,8 @@ def run_app(
     reporter.install()
 
     try:
-        location = catalog_location(paths, catalog_url)
+        seat = load_seat(paths)  # this seat's choices, read once
+        location = catalog_location(paths, catalog_url, seat)
     except CatalogError as exc:
         QMessageBox.critical(None, "Cannot open the catalogue", str(exc))
         return 1
@@ -128,12 +129,8 @@ def run_app(
         server = None
 
     try:
-        catalog = Catalog(location, backup_dir=paths.backup_dir)
-        try:
-            apply_seat(catalog, paths)  # this seat's name and library-root mount points
-        except CatalogError:
-            catalog.close()
-            raise
+        # this seat's name and library-root mount points
+        catalog = apply_seat(Catalog(location, backup_dir=paths.backup_dir), seat)
     except CatalogError as exc:
         lock.unlock()
         QMessageBox.critical(None, "Cannot open the catalogue", str(exc))
